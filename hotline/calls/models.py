@@ -1,0 +1,63 @@
+"""Seats and call records, filled by the telephony bridge through CallEvents."""
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from hotline.db import UTCDateTime
+from hotline.enums import CallOutcome, SeatState, WorklistState
+
+
+class SeatBase(SQLModel):
+    code: str = Field(max_length=32, index=True, unique=True, description="extension, e.g. 1001")
+    interface: str = Field(max_length=128, index=True, unique=True, description="queue member interface")
+    name: str = Field(default="", max_length=64)
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+
+
+class Seat(SeatBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    state: SeatState = SeatState.OFFLINE
+    pause_reason: str = Field(default="", max_length=64)
+    state_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    current_linkedid: str = Field(default="", max_length=64)
+
+
+class SeatPublic(SeatBase):
+    id: int
+    state: SeatState
+    pause_reason: str
+    state_since: datetime | None
+
+
+class CallBase(SQLModel):
+    linkedid: str = Field(
+        max_length=64, index=True, unique=True, description="Asterisk Linkedid: the call id"
+    )
+    caller_number: str = Field(default="", max_length=32, index=True)
+    caller_name: str = Field(default="", max_length=128)
+    queue: str = Field(default="", max_length=64)
+    joined_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    ringing_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    wait_s: float | None = None
+    ring_s: float | None = None
+    talk_s: float | None = None
+    outcome: CallOutcome = Field(default=CallOutcome.WAITING, index=True)
+    seat_id: int | None = Field(default=None, foreign_key="seat.id", index=True)
+    interface: str = Field(default="", max_length=128)
+    transferred_to: str = Field(default="", max_length=128)
+    hangup_reason: str = Field(default="", max_length=32)
+
+
+class Call(CallBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    worklist: WorklistState = Field(default=WorklistState.NONE, index=True)
+    worklist_done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    worklist_note: str = Field(default="", max_length=500)
+
+
+class CallPublic(CallBase):
+    id: int
+    worklist: WorklistState

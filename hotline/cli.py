@@ -1,0 +1,81 @@
+"""The core's commands: schema, seed data, the scripted day, exports. Mounted under `hotline`."""
+
+import csv
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from hotline.clock import SystemClock
+from hotline.config import Settings
+from hotline.db import make_engine, session_scope
+from hotline.enums import TicketStatus
+from hotline.migrate import upgrade
+from hotline.seed.service import seed
+from hotline.sla.service import due_now
+from hotline.tickets.models import Ticket
+from hotline.units.models import Unit
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+tickets_app = typer.Typer(help="Ticket exports and checks.", no_args_is_help=True)
+
+
+def _engine() -> Engine:
+    settings = Settings()
+    return make_engine(settings.database_url, echo=settings.echo_sql)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply the migrations up to REVISION (default: the newest)."""
+    engine = _engine()
+    upgrade(engine, revision)
+    typer.echo(f"database at {engine.url.render_as_string(hide_password=True)} is at {revision}")
+
+
+def seed_command(demo: Annotated[bool, typer.Option(help="also demo users, seats and articles")] = True) -> None:
+    """Load Shaoyang's units, categories and time limits (and demo data); safe to run again."""
+    engine = _engine()
+    upgrade(engine)
+    with session_scope(engine) as session:
+        report = seed(session, now=SystemClock().now(), demo=demo)
+    added = ", ".join(f"{n} {what}" for what, n in report.added.items()) or "nothing (already seeded)"
+    typer.echo(f"seeded: {added}")
+
+
+@tickets_app.command("export-training")
+def export_training(out: Path) -> None:
+    """Write closed tickets as a training CSV (text, unit, category, suggested) for `classifier train`."""
+    engine = _engine()
+    with Session(engine) as session, out.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "unit", "category", "suggested"])
+        units = {u.id: u.code for u in session.exec(select(Unit))}
+        rows = session.exec(
+            select(Ticket).where(col(Ticket.status) == TicketStatus.CLOSED, col(Ticket.lead_unit_id).is_not(None))
+        )
+        count = 0
+        for ticket in rows:
+            writer.writerow(
+                [
+                    f"{ticket.title}。{ticket.content}",
+                    units.get(ticket.lead_unit_id, ""),
+                    ticket.category_id or "",
+                    units.get(ticket.suggested_unit_id, ""),
+                ]
+            )
+            count += 1
+    typer.echo(f"wrote {count} tickets to {out}")
+
+
+@tickets_app.command("due")
+def due() -> None:
+    """Print the tickets that are yellow or red now."""
+    engine = _engine()
+    with Session(engine) as session:
+        items = due_now(session, now=SystemClock().now())
+    for item in items:
+        typer.echo(f"{item.card:6} {item.stage:11} {item.number}  due {item.due_at:%Y-%m-%d %H:%M}Z")
+    typer.echo(f"{len(items)} due")

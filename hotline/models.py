@@ -1,0 +1,37 @@
+"""Every table model, imported in one place so metadata and migrations see them all."""
+
+from hotline.calls.models import Call, Seat
+from hotline.categories.models import Category
+from hotline.knowledge.models import Article
+from hotline.sla.models import HolidayOverride, TimeLimitPolicy
+from hotline.tickets.models import (
+    Assignment,
+    CallbackRecord,
+    ExtensionRequest,
+    ReturnRecord,
+    Supervision,
+    Ticket,
+    TicketCounter,
+)
+from hotline.timeline.models import TicketEvent
+from hotline.units.models import Unit
+from hotline.users.models import User
+
+__all__ = [
+    "Article",
+    "Assignment",
+    "Call",
+    "CallbackRecord",
+    "Category",
+    "ExtensionRequest",
+    "HolidayOverride",
+    "ReturnRecord",
+    "Seat",
+    "Supervision",
+    "Ticket",
+    "TicketCounter",
+    "TicketEvent",
+    "TimeLimitPolicy",
+    "Unit",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Telephony bridge: Asterisk AMI to the core call vocabulary."""

@@ -1,0 +1,1 @@
+"""Web composition root: FastAPI app, pages, CLI."""
