@@ -42,7 +42,9 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         found = postgres_url()
         if found is None:
             pytest.skip(f"PostgreSQL leg: set {PG_ENV} (CI points it at 127.0.0.1:5432)")
-        url = make_url(found).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
+        url = (
+            make_url(found).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
+        )
     eng = make_engine(url)
     try:
         if eng.dialect.name == "postgresql":

@@ -1,6 +1,7 @@
 """Tickets through the services: each edge of DESIGN.md's lifecycle, and each refusal."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import Session, select
@@ -35,7 +36,7 @@ def _id(ticket: Ticket) -> int:
     return ticket.id
 
 
-def _dispatched(session: Session, clock: FixedClock, unit: str = "housing", **kw: object) -> Ticket:
+def _dispatched(session: Session, clock: FixedClock, unit: str = "housing", **kw: Any) -> Ticket:
     ticket = make_ticket(session, clock.now(), **kw)
     return svc.dispatch(session, ticket_id=_id(ticket), unit_code=unit, actor=OPERATOR, now=clock.now())
 
@@ -112,12 +113,19 @@ def test_dispatch_sets_deadlines_from_the_policy(world: Session, clock: FixedClo
 def test_close_on_spot_and_reject(world: Session, clock: FixedClock) -> None:
     answered = make_ticket(world, clock.now(), title="公积金怎么提取")
     closed = svc.close_on_spot(
-        world, ticket_id=_id(answered), actor=OPERATOR, now=clock.now(), answer="可在网厅办理", satisfaction=Satisfaction.SATISFIED
+        world,
+        ticket_id=_id(answered),
+        actor=OPERATOR,
+        now=clock.now(),
+        answer="可在网厅办理",
+        satisfaction=Satisfaction.SATISFIED,
     )
     assert closed.status is TicketStatus.CLOSED
     assert closed.closed_at == clock.now()
     emergency = make_ticket(world, clock.now(), title="楼下着火了")
-    rejected = svc.reject(world, ticket_id=_id(emergency), actor=OPERATOR, now=clock.now(), reason=RejectReason.EMERGENCY)
+    rejected = svc.reject(
+        world, ticket_id=_id(emergency), actor=OPERATOR, now=clock.now(), reason=RejectReason.EMERGENCY
+    )
     assert rejected.status is TicketStatus.REJECTED
     assert rejected.reject_reason is RejectReason.EMERGENCY
     with pytest.raises(InvalidTransition, match="'rejected'"):
@@ -127,9 +135,13 @@ def test_close_on_spot_and_reject(world: Session, clock: FixedClock) -> None:
 def test_refusals_name_state_action_and_role(world: Session, clock: FixedClock) -> None:
     ticket = _dispatched(world, clock)
     unit = unit_actor(world, "housing")
-    with pytest.raises(InvalidTransition, match=r"cannot reply a ticket in status 'dispatched' as role 'unit'"):
+    with pytest.raises(
+        InvalidTransition, match=r"cannot reply a ticket in status 'dispatched' as role 'unit'"
+    ):
         svc.reply(world, ticket_id=_id(ticket), actor=unit, now=clock.now(), text="办完了")
-    with pytest.raises(InvalidTransition, match=r"cannot sign a ticket in status 'dispatched' as role 'operator'"):
+    with pytest.raises(
+        InvalidTransition, match=r"cannot sign a ticket in status 'dispatched' as role 'operator'"
+    ):
         svc.sign(world, ticket_id=_id(ticket), actor=OPERATOR, now=clock.now())
     with pytest.raises(InvalidTransition, match=r"cannot dispatch a ticket in status 'dispatched'"):
         svc.dispatch(world, ticket_id=_id(ticket), unit_code="urban", actor=OPERATOR, now=clock.now())
@@ -151,7 +163,9 @@ def test_unit_cannot_read_or_act_on_another_units_ticket(world: Session, clock: 
     assert svc.list_tickets(world, actor=other, unit_id=ticket.lead_unit_id) == []
 
 
-def test_units_see_a_masked_number_only_when_confidentiality_was_asked(world: Session, clock: FixedClock) -> None:
+def test_units_see_a_masked_number_only_when_confidentiality_was_asked(
+    world: Session, clock: FixedClock
+) -> None:
     secret = _dispatched(world, clock, confidential=True)
     plain = _dispatched(world, clock)
     unit = unit_actor(world, "housing")
@@ -166,12 +180,18 @@ def test_return_adjudicate_redispatch_and_designation_after_three(world: Session
     for round_no, code in enumerate(units, start=1):
         clock.advance(timedelta(hours=1))
         returned = svc.return_ticket(
-            world, ticket_id=_id(ticket), actor=unit_actor(world, code), now=clock.now(), reason="不属于本单位职责"
+            world,
+            ticket_id=_id(ticket),
+            actor=unit_actor(world, code),
+            now=clock.now(),
+            reason="不属于本单位职责",
         )
         assert returned.status is TicketStatus.RETURNED
         assert returned.dispatch_count == round_no
         nxt = units[round_no] if round_no < len(units) else None
-        ticket = svc.redispatch(world, ticket_id=_id(ticket), actor=DISPATCHER, now=clock.now(), unit_code=nxt)
+        ticket = svc.redispatch(
+            world, ticket_id=_id(ticket), actor=DISPATCHER, now=clock.now(), unit_code=nxt
+        )
         assert ticket.status is TicketStatus.DISPATCHED
     # the 4th dispatch is a designation; with no unit named it falls back to the district (属地兜底)
     lead = world.exec(select(Assignment).where(Assignment.ticket_id == ticket.id, Assignment.active)).one()
@@ -190,14 +210,16 @@ def test_overrule_return_keeps_the_unit(world: Session, clock: FixedClock) -> No
     ticket = _dispatched(world, clock, unit="urban")
     clerk = unit_actor(world, "urban")
     svc.return_ticket(world, ticket_id=_id(ticket), actor=clerk, now=clock.now(), reason="不是我们的")
-    kept = svc.overrule_return(world, ticket_id=_id(ticket), actor=DISPATCHER, now=clock.now(), note="占道经营属城管职责")
+    kept = svc.overrule_return(
+        world, ticket_id=_id(ticket), actor=DISPATCHER, now=clock.now(), note="占道经营属城管职责"
+    )
     assert kept.status is TicketStatus.DISPATCHED
     assert kept.lead_unit_id == clerk.unit_id
     with pytest.raises(Conflict, match="designated"):
         svc.return_ticket(world, ticket_id=_id(ticket), actor=clerk, now=clock.now(), reason="again")
+    world.refresh(kept)
+    kept.status = TicketStatus.RETURNED  # a returned ticket without a pending return record
     with pytest.raises(Conflict, match="no return waiting"):
-        world.refresh(kept)
-        kept.status = TicketStatus.RETURNED  # a returned ticket without a pending record is refused, not guessed
         svc.overrule_return(world, ticket_id=_id(ticket), actor=DISPATCHER, now=clock.now(), note="x")
 
 
@@ -205,7 +227,9 @@ def test_return_after_its_limit_is_refused(world: Session, clock: FixedClock) ->
     ticket = _dispatched(world, clock)
     clock.advance(timedelta(days=2))
     with pytest.raises(Conflict, match="return limit"):
-        svc.return_ticket(world, ticket_id=_id(ticket), actor=unit_actor(world, "housing"), now=clock.now(), reason="晚了")
+        svc.return_ticket(
+            world, ticket_id=_id(ticket), actor=unit_actor(world, "housing"), now=clock.now(), reason="晚了"
+        )
 
 
 def test_extension_moves_the_deadline_and_tells_the_citizen(world: Session, clock: FixedClock) -> None:
@@ -214,10 +238,16 @@ def test_extension_moves_the_deadline_and_tells_the_citizen(world: Session, cloc
     svc.sign(world, ticket_id=_id(ticket), actor=unit, now=clock.now())
     old_due = ticket.handle_due_at
     with pytest.raises(InvalidInput, match="1 to 10 working days"):
-        svc.request_extension(world, ticket_id=_id(ticket), actor=unit, now=clock.now(), working_days=11, reason="r")
-    request = svc.request_extension(world, ticket_id=_id(ticket), actor=unit, now=clock.now(), working_days=3, reason="需现场勘查")
+        svc.request_extension(
+            world, ticket_id=_id(ticket), actor=unit, now=clock.now(), working_days=11, reason="r"
+        )
+    request = svc.request_extension(
+        world, ticket_id=_id(ticket), actor=unit, now=clock.now(), working_days=3, reason="需现场勘查"
+    )
     with pytest.raises(Conflict, match="already has an extension request"):
-        svc.request_extension(world, ticket_id=_id(ticket), actor=unit, now=clock.now(), working_days=2, reason="r")
+        svc.request_extension(
+            world, ticket_id=_id(ticket), actor=unit, now=clock.now(), working_days=2, reason="r"
+        )
     assert request.id is not None
     with pytest.raises(InvalidTransition, match="role 'unit'"):
         svc.decide_extension(world, request_id=request.id, approve=True, actor=unit, now=clock.now())
@@ -231,7 +261,9 @@ def test_extension_moves_the_deadline_and_tells_the_citizen(world: Session, cloc
     assert "2026年12月07日" in notice.data["citizen_notice"]
     with pytest.raises(Conflict, match="already approved"):
         svc.decide_extension(world, request_id=request.id, approve=False, actor=DISPATCHER, now=clock.now())
-    denied = svc.request_extension(world, ticket_id=_id(ticket), actor=unit, now=clock.now(), working_days=1, reason="r")
+    denied = svc.request_extension(
+        world, ticket_id=_id(ticket), actor=unit, now=clock.now(), working_days=1, reason="r"
+    )
     assert denied.id is not None
     svc.decide_extension(world, request_id=denied.id, approve=False, actor=DISPATCHER, now=clock.now())
     world.refresh(ticket)
@@ -245,13 +277,21 @@ def test_extension_after_the_deadline_is_refused(world: Session, clock: FixedClo
     svc.sign(world, ticket_id=_id(ticket), actor=unit, now=clock.now())
     clock.advance(timedelta(days=30))
     with pytest.raises(Conflict, match="overdue"):
-        svc.request_extension(world, ticket_id=_id(ticket), actor=unit, now=clock.now(), working_days=2, reason="r")
+        svc.request_extension(
+            world, ticket_id=_id(ticket), actor=unit, now=clock.now(), working_days=2, reason="r"
+        )
 
 
 def test_unsatisfied_callback_sends_it_back_for_rework(world: Session, clock: FixedClock) -> None:
     ticket, unit = _replied(world, clock)
     reworked = svc.record_callback(
-        world, ticket_id=_id(ticket), actor=OPERATOR, now=clock.now(), reached=True, satisfaction=Satisfaction.UNSATISFIED, solved=False
+        world,
+        ticket_id=_id(ticket),
+        actor=OPERATOR,
+        now=clock.now(),
+        reached=True,
+        satisfaction=Satisfaction.UNSATISFIED,
+        solved=False,
     )
     assert reworked.status is TicketStatus.HANDLING
     assert reworked.replied_at is None
@@ -301,13 +341,23 @@ def test_merge_follows_the_master_and_callers_are_due_a_callback(world: Session,
     svc.sign(world, ticket_id=_id(master), actor=unit, now=clock.now())
     svc.reply(world, ticket_id=_id(master), actor=unit, now=clock.now(), text="已处理")
     svc.record_callback(
-        world, ticket_id=_id(master), actor=OPERATOR, now=clock.now(), reached=True, satisfaction=Satisfaction.SATISFIED
+        world,
+        ticket_id=_id(master),
+        actor=OPERATOR,
+        now=clock.now(),
+        reached=True,
+        satisfaction=Satisfaction.SATISFIED,
     )
     due = svc.callbacks_due(world, now=clock.now())
     assert {t.id for t in due} == {first.id, second.id}
     assert all(t.reply_text == "已处理" for t in due)
     done = svc.record_callback(
-        world, ticket_id=_id(first), actor=OPERATOR, now=clock.now(), reached=True, satisfaction=Satisfaction.SATISFIED
+        world,
+        ticket_id=_id(first),
+        actor=OPERATOR,
+        now=clock.now(),
+        reached=True,
+        satisfaction=Satisfaction.SATISFIED,
     )
     assert done.status is TicketStatus.MERGED
     assert done.callback_done_at == clock.now()
@@ -323,9 +373,18 @@ def test_merge_into_a_closed_ticket_is_refused(world: Session, clock: FixedClock
     assert ticket.status is TicketStatus.DRAFT
 
 
-def test_co_units_sign_and_reply_their_share_without_moving_the_status(world: Session, clock: FixedClock) -> None:
+def test_co_units_sign_and_reply_their_share_without_moving_the_status(
+    world: Session, clock: FixedClock
+) -> None:
     ticket = make_ticket(world, clock.now())
-    svc.dispatch(world, ticket_id=_id(ticket), unit_code="urban", co_unit_codes=["eco"], actor=OPERATOR, now=clock.now())
+    svc.dispatch(
+        world,
+        ticket_id=_id(ticket),
+        unit_code="urban",
+        co_unit_codes=["eco"],
+        actor=OPERATOR,
+        now=clock.now(),
+    )
     co = unit_actor(world, "eco")
     svc.sign(world, ticket_id=_id(ticket), actor=co, now=clock.now())
     assert ticket.status is TicketStatus.DISPATCHED
@@ -342,11 +401,20 @@ def test_co_units_sign_and_reply_their_share_without_moving_the_status(world: Se
 def test_supervision_is_a_flag_with_its_own_deadline(world: Session, clock: FixedClock) -> None:
     ticket = _dispatched(world, clock)
     with pytest.raises(InvalidTransition, match="role 'operator'"):
-        svc.supervise(world, ticket_id=_id(ticket), actor=OPERATOR, now=clock.now(), note="n", due_at=clock.now())
+        svc.supervise(
+            world, ticket_id=_id(ticket), actor=OPERATOR, now=clock.now(), note="n", due_at=clock.now()
+        )
     with pytest.raises(InvalidInput, match="future"):
-        svc.supervise(world, ticket_id=_id(ticket), actor=SUPERVISOR, now=clock.now(), note="n", due_at=clock.now())
+        svc.supervise(
+            world, ticket_id=_id(ticket), actor=SUPERVISOR, now=clock.now(), note="n", due_at=clock.now()
+        )
     flag = svc.supervise(
-        world, ticket_id=_id(ticket), actor=SUPERVISOR, now=clock.now(), note="群众多次反映，请加快", due_at=clock.now() + timedelta(days=1)
+        world,
+        ticket_id=_id(ticket),
+        actor=SUPERVISOR,
+        now=clock.now(),
+        note="群众多次反映，请加快",
+        due_at=clock.now() + timedelta(days=1),
     )
     assert ticket.status is TicketStatus.DISPATCHED
     assert [f.id for f in svc.open_supervisions(world)] == [flag.id]
