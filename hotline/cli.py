@@ -1,6 +1,7 @@
 """The core's commands: schema, seed data, the scripted day, exports. Mounted under `hotline`."""
 
 import csv
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated
 
@@ -10,11 +11,13 @@ from sqlmodel import Session, col, select
 
 from hotline.clock import SystemClock
 from hotline.config import Settings
+from hotline.day import run_day
 from hotline.db import make_engine, session_scope
 from hotline.enums import TicketStatus
 from hotline.migrate import upgrade
 from hotline.seed.service import seed
-from hotline.sla.service import due_now
+from hotline.sla.calendar import SHANGHAI
+from hotline.sla.service import due_now, load_calendar
 from hotline.tickets.models import Ticket
 from hotline.units.models import Unit
 
@@ -35,7 +38,9 @@ def db_upgrade(revision: str = "head") -> None:
     typer.echo(f"database at {engine.url.render_as_string(hide_password=True)} is at {revision}")
 
 
-def seed_command(demo: Annotated[bool, typer.Option(help="also demo users, seats and articles")] = True) -> None:
+def seed_command(
+    demo: Annotated[bool, typer.Option(help="also demo users, seats and articles")] = True,
+) -> None:
     """Load Shaoyang's units, categories and time limits (and demo data); safe to run again."""
     engine = _engine()
     upgrade(engine)
@@ -54,7 +59,9 @@ def export_training(out: Path) -> None:
         writer.writerow(["text", "unit", "category", "suggested"])
         units = {u.id: u.code for u in session.exec(select(Unit))}
         rows = session.exec(
-            select(Ticket).where(col(Ticket.status) == TicketStatus.CLOSED, col(Ticket.lead_unit_id).is_not(None))
+            select(Ticket).where(
+                col(Ticket.status) == TicketStatus.CLOSED, col(Ticket.lead_unit_id).is_not(None)
+            )
         )
         count = 0
         for ticket in rows:
@@ -79,3 +86,20 @@ def due() -> None:
     for item in items:
         typer.echo(f"{item.card:6} {item.stage:11} {item.number}  due {item.due_at:%Y-%m-%d %H:%M}Z")
     typer.echo(f"{len(items)} due")
+
+
+def day_command(
+    date_: Annotated[
+        str, typer.Option("--date", help="the working day to play, YYYY-MM-DD (default: next)")
+    ] = "",
+) -> None:
+    """Play a scripted day through the services on the configured database and print it."""
+    engine = _engine()
+    upgrade(engine)
+    with session_scope(engine) as session:
+        calendar = load_calendar(session)
+        today = SystemClock().now().astimezone(SHANGHAI).date()
+        day = date.fromisoformat(date_) if date_ else calendar.next_workday(today)
+        if not calendar.is_workday(day):
+            raise typer.BadParameter(f"{day} is not a working day", param_hint="--date")
+        run_day(session, start=datetime.combine(day, time(8, 30), SHANGHAI), say=typer.echo)

@@ -1,0 +1,54 @@
+"""The scripted day: a ticket's whole life through the services, and the CLI that prints it."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import typer
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from hotline.calls.models import Call
+from hotline.cli import day_command, seed_command
+from hotline.day import run_day
+from hotline.enums import Satisfaction, TicketStatus, WorklistState
+from hotline.sla.calendar import SHANGHAI
+
+
+def test_the_day_takes_a_ticket_from_call_to_closed(session: Session) -> None:
+    lines: list[str] = []
+    start = datetime(2026, 11, 23, 8, 30, tzinfo=SHANGHAI)
+    noise, question, gas, same, wages = run_day(session, start=start, say=lines.append)
+    assert noise.status is TicketStatus.CLOSED
+    assert noise.satisfaction is Satisfaction.SATISFIED
+    assert noise.call_id is not None
+    assert question.status is TicketStatus.CLOSED
+    assert gas.status is TicketStatus.REJECTED
+    assert same.status is TicketStatus.MERGED
+    assert same.callback_done_at is not None
+    assert wages.status is TicketStatus.HANDLING
+    assert wages.dispatch_count == 2
+    # complex (15 working days from 11-23 10:40 local) + 5 working days approved
+    assert wages.handle_due_at == datetime(2026, 12, 21, 3, 10, tzinfo=UTC)
+    pending = session.exec(select(Call).where(Call.worklist == WorklistState.PENDING)).all()
+    assert [c.linkedid for c in pending] == ["day.3"]
+    assert any("closed" in line and noise.number in line for line in lines)
+
+
+def test_day_and_seed_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    app = typer.Typer()
+    app.command("seed")(seed_command)
+    app.command("day")(day_command)
+    runner = CliRunner()
+    first = runner.invoke(app, ["seed"])
+    assert first.exit_code == 0, first.output
+    assert "60 units" in first.output
+    again = runner.invoke(app, ["seed"])
+    assert "nothing (already seeded)" in again.output
+    day = runner.invoke(app, ["day", "--date", "2026-11-23"])
+    assert day.exit_code == 0, day.output
+    assert "callback_satisfied   replied → closed" in day.output
+    holiday = runner.invoke(app, ["day", "--date", "2026-10-02"])
+    assert holiday.exit_code != 0
+    assert "not a working day" in holiday.output
