@@ -44,7 +44,11 @@ def search_articles(session: Session, *, query: str, today: date, limit: int = 1
     for term in terms:
         pattern = f"%{term}%"
         stmt = stmt.where(
-            or_(col(Article.title).like(pattern), col(Article.keywords).like(pattern), col(Article.body).like(pattern))
+            or_(
+                col(Article.title).like(pattern),
+                col(Article.keywords).like(pattern),
+                col(Article.body).like(pattern),
+            )
         )
     found = list(session.exec(stmt.limit(200)))
     found.sort(key=lambda a: (-sum((t in a.title) * 2 + (t in a.keywords) for t in terms), a.title))
