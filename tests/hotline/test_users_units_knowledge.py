@@ -1,0 +1,122 @@
+"""Users (passwords, lockout), units and the knowledge base."""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import Session
+
+from hotline.clock import FixedClock
+from hotline.enums import Role, UnitKind
+from hotline.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from hotline.knowledge.models import ArticleCreate
+from hotline.knowledge.service import create_article, get_article, search_articles
+from hotline.seed.service import seed
+from hotline.units.models import UnitCreate, UnitUpdate
+from hotline.units.service import create_unit, district_unit, get_unit, list_units, update_unit
+from hotline.users.models import UserCreate
+from hotline.users.service import (
+    MAX_FAILED_LOGINS,
+    actor_for,
+    authenticate,
+    create_user,
+    get_user,
+    list_users,
+)
+from tests.factories import seeded
+
+
+def test_login_locks_after_repeated_failures(session: Session, clock: FixedClock) -> None:
+    seeded(session, clock.now())
+    data = UserCreate(
+        username="clerk", display_name="办事员", role=Role.UNIT, password="s3cret-pass", unit_code="urban"
+    )
+    user = create_user(session, data=data)
+    assert user.password_hash.startswith("$argon2")
+    assert actor_for(user).unit_id == user.unit_id
+    assert authenticate(session, username="clerk", password="s3cret-pass", now=clock.now()).id == user.id
+    for _ in range(MAX_FAILED_LOGINS):
+        with pytest.raises(PermissionDenied, match="wrong username or password"):
+            authenticate(session, username="clerk", password="guess", now=clock.now())
+    with pytest.raises(PermissionDenied, match="locked until"):
+        authenticate(session, username="clerk", password="s3cret-pass", now=clock.now())
+    later = clock.now() + timedelta(minutes=16)
+    assert authenticate(session, username="clerk", password="s3cret-pass", now=later).failed_logins == 0
+    with pytest.raises(PermissionDenied, match="wrong username or password"):
+        authenticate(session, username="nobody", password="x", now=clock.now())
+
+
+@pytest.mark.parametrize(
+    ("data", "error", "message"),
+    [
+        (dict(role=Role.UNIT, unit_code=None), InvalidInput, "must belong to a unit"),
+        (dict(role=Role.OPERATOR, unit_code="urban"), InvalidInput, "does not belong to a unit"),
+        (dict(role=Role.UNIT, unit_code="nowhere"), InvalidInput, "unknown unit"),
+        (dict(role=Role.OPERATOR, password="short"), InvalidInput, "at least 8"),
+        (dict(role=Role.OPERATOR, username=""), InvalidInput, "username: must not be empty"),
+    ],
+)
+def test_bad_users_are_refused(
+    session: Session, clock: FixedClock, data: dict[str, object], error: type[Exception], message: str
+) -> None:
+    seeded(session, clock.now())
+    values: dict[str, object] = {"username": "u1", "display_name": "某人", "password": "long-enough", **data}
+    with pytest.raises(error, match=message):
+        create_user(session, data=UserCreate.model_validate(values))
+    assert list_users(session) == []
+
+
+def test_usernames_are_unique(session: Session, clock: FixedClock) -> None:
+    data = UserCreate(username="op", display_name="话务员", role=Role.OPERATOR, password="long-enough")
+    user = create_user(session, data=data)
+    assert user.id is not None
+    assert get_user(session, user_id=user.id).username == "op"
+    with pytest.raises(Conflict, match="already exists"):
+        create_user(session, data=data)
+    with pytest.raises(NotFound):
+        get_user(session, user_id=999_999)
+
+
+def test_units_tree_and_updates(session: Session, clock: FixedClock) -> None:
+    seeded(session, clock.now())
+    street = create_unit(
+        session,
+        data=UnitCreate(
+            code="longxutang",
+            name="龙须塘街道办事处",
+            kind=UnitKind.STREET,
+            district="双清区",
+            parent_code="shuangqing",
+        ),
+    )
+    assert street.parent_id == district_unit(session, district="双清区").id  # type: ignore[union-attr]
+    with pytest.raises(Conflict, match="already exists"):
+        create_unit(session, data=UnitCreate(code="longxutang", name="x", kind=UnitKind.STREET))
+    with pytest.raises(InvalidInput, match="unknown unit"):
+        create_unit(session, data=UnitCreate(code="x1", name="x", kind=UnitKind.STREET, parent_code="nope"))
+    assert street.id is not None
+    update_unit(session, unit_id=street.id, data=UnitUpdate(active=False, liaison_phone="0739-5555555"))
+    assert get_unit(session, unit_id=street.id).liaison_phone == "0739-5555555"
+    assert street.code not in {u.code for u in list_units(session)}
+    assert street.code in {u.code for u in list_units(session, active_only=False)}
+    assert district_unit(session, district="不存在区") is None
+
+
+def test_knowledge_search_ranks_and_hides_expired(session: Session, clock: FixedClock) -> None:
+    seed(session, now=clock.now(), demo=True)
+    today = date(2026, 11, 23)
+    expired = create_article(
+        session,
+        data=ArticleCreate(
+            title="2025年公积金提取旧政策", body="已废止", keywords="公积金", expires_on=date(2025, 12, 31)
+        ),
+        now=clock.now(),
+    )
+    found = search_articles(session, query="公积金 提取", today=today)
+    assert found
+    assert found[0].title == "住房公积金提取条件与办理渠道"
+    assert expired.id not in {a.id for a in found}
+    assert search_articles(session, query="不存在的话题xyz", today=today) == []
+    with pytest.raises(InvalidInput, match="query"):
+        search_articles(session, query="x" * 500, today=today)
+    with pytest.raises(NotFound):
+        get_article(session, article_id=999_999)
