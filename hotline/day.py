@@ -15,6 +15,7 @@ from hotline.calls.models import Call, Seat
 from hotline.clock import FixedClock
 from hotline.enums import CallOutcome, Nature, RejectReason, Satisfaction, SeatState, Urgency, WorklistState
 from hotline.knowledge.service import search_articles
+from hotline.metrics.service import period_metrics, unit_ranking
 from hotline.seed.service import seed
 from hotline.sla.calendar import SHANGHAI
 from hotline.sla.service import due_now, load_calendar
@@ -243,7 +244,27 @@ def run_day(session: Session, *, start: datetime, say: Say) -> list[Ticket]:
         )
     for item in due_now(session, now=clock.now()):
         say(f"due now: {item.card} {item.stage} {item.number}")
+    _say_figures(session, start=start, end=clock.now() + timedelta(hours=1), say=say)
     return [noise, question, gas, same, wages]
+
+
+def _say_figures(session: Session, *, start: datetime, end: datetime, say: Say) -> None:
+    figures = period_metrics(session, start=start, end=end)
+    say("")
+    say(f"figures {_local(start)} – {_local(end)} (DESIGN.md's definitions):")
+    named = (
+        ("接通率 answer rate", figures.calls.answer_rate),
+        ("15秒接通率 service level", figures.calls.service_level),
+        ("按时办结率 on-time", figures.rates.on_time),
+        ("回访率 callback", figures.rates.callback),
+        ("满意率 satisfaction", figures.rates.satisfaction),
+        ("响应率 response", figures.rates.response),
+    )
+    for name, share in named:
+        shown = "-" if share.value is None else f"{share.value:.1%}"
+        say(f"  {name:<26} {shown:>7}  ({share.numerator}/{share.denominator})")
+    for row in unit_ranking(session, start=start, end=end):
+        say(f"  rank {row.rank}: {row.name} (volume {row.volume}, score {row.score:.2f})")
 
 
 def _unit_actor(session: Session, code: str) -> Actor:

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from hotline.db import UTCDateTime
@@ -37,7 +38,7 @@ class CallBase(SQLModel):
     caller_number: str = Field(default="", max_length=32, index=True)
     caller_name: str = Field(default="", max_length=128)
     queue: str = Field(default="", max_length=64)
-    joined_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    joined_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ringing_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -52,6 +53,15 @@ class CallBase(SQLModel):
 
 
 class Call(CallBase, table=True):
+    # Covering index (PostgreSQL INCLUDE) for the queue figures of a period.
+    __table_args__ = (
+        Index(
+            "ix_call_joined_at",
+            "joined_at",
+            postgresql_include=["outcome", "wait_s", "talk_s", "answered_at", "ended_at"],
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     worklist: WorklistState = Field(default=WorklistState.NONE, index=True)
     worklist_done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

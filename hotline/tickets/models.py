@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from hotline.db import UTCDateTime
@@ -60,6 +61,38 @@ class TicketUpdate(SQLModel):
 
 
 class Ticket(TicketBase, table=True):
+    # Covering indexes (PostgreSQL INCLUDE) let a month of metrics be read from the index alone.
+    __table_args__ = (
+        Index(
+            "ix_ticket_created_at",
+            "created_at",
+            postgresql_include=["status", "channel", "nature", "lead_unit_id", "district", "category_id"],
+        ),
+        Index(
+            "ix_ticket_closed_at",
+            "closed_at",
+            postgresql_include=[
+                "status",
+                "lead_unit_id",
+                "replied_at",
+                "handle_due_at",
+                "district",
+                "category_id",
+                "channel",
+            ],
+        ),
+        Index(
+            "ix_ticket_callback_due_at",
+            "callback_due_at",
+            postgresql_include=["callback_done_at", "lead_unit_id", "district", "category_id", "channel"],
+        ),
+        Index(
+            "ix_ticket_metric_keys",
+            "id",
+            postgresql_include=["lead_unit_id", "district", "category_id", "channel"],
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=32, unique=True, index=True)
     query_code: str = Field(default="", max_length=16, index=True, description="for the public progress page")
@@ -75,13 +108,13 @@ class Ticket(TicketBase, table=True):
     satisfaction: Satisfaction | None = None
     solved: bool | None = None
     callback_attempts: int = 0
-    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
     dispatched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     signed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     returned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     replied_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
-    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     rejected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     merged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Deadlines, and the moment each turns yellow, stored so "due now" is an indexed query.
@@ -90,7 +123,7 @@ class Ticket(TicketBase, table=True):
     handle_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     handle_yellow_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     return_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    callback_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    callback_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     callback_done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -121,6 +154,14 @@ class TicketCounter(SQLModel, table=True):
 
 class Assignment(SQLModel, table=True):
     """A unit's share of a ticket: the lead unit (主办) or a co-unit (协办), per dispatch round."""
+
+    __table_args__ = (
+        Index(
+            "ix_assignment_dispatched_at",
+            "dispatched_at",
+            postgresql_include=["role", "unit_id", "contacted_at", "ticket_id"],
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
@@ -169,10 +210,18 @@ class ReturnRecord(SQLModel, table=True):
 class CallbackRecord(SQLModel, table=True):
     """One callback attempt (回访); satisfaction and "solved" are recorded apart."""
 
+    __table_args__ = (
+        Index(
+            "ix_callbackrecord_at",
+            "at",
+            postgresql_include=["ticket_id", "reached", "satisfaction", "solved"],
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
     attempt: int
-    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    at: datetime = Field(sa_type=UTCDateTime)
     by_id: int | None = Field(default=None, foreign_key="user.id")
     reached: bool
     satisfaction: Satisfaction | None = None

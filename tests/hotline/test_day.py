@@ -33,6 +33,9 @@ def test_the_day_takes_a_ticket_from_call_to_closed(session: Session) -> None:
     pending = session.exec(select(Call).where(Call.worklist == WorklistState.PENDING)).all()
     assert [c.linkedid for c in pending] == ["day.3"]
     assert any("closed" in line and noise.number in line for line in lines)
+    # 5 calls counted (the 3 s abandon is left out), 4 answered; the 40 s abandon is not
+    assert any(line.split()[:2] == ["接通率", "answer"] and "(4/5)" in line for line in lines)
+    assert any(line.strip().startswith("rank 1: 市城市管理局") for line in lines)
 
 
 def test_day_and_seed_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 10:29:47.526530
+Create Date: 2026-11-21 10:53:20.417288
 """
 
 from collections.abc import Sequence
@@ -229,7 +229,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("call", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_call_caller_number"), ["caller_number"], unique=False)
-        batch_op.create_index(batch_op.f("ix_call_joined_at"), ["joined_at"], unique=False)
+        batch_op.create_index(
+            "ix_call_joined_at",
+            ["joined_at"],
+            unique=False,
+            postgresql_include=["outcome", "wait_s", "talk_s", "answered_at", "ended_at"],
+        )
         batch_op.create_index(batch_op.f("ix_call_linkedid"), ["linkedid"], unique=True)
         batch_op.create_index(batch_op.f("ix_call_outcome"), ["outcome"], unique=False)
         batch_op.create_index(batch_op.f("ix_call_seat_id"), ["seat_id"], unique=False)
@@ -339,15 +344,44 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("ticket", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ticket_call_id"), ["call_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_ticket_callback_due_at"), ["callback_due_at"], unique=False)
+        batch_op.create_index(
+            "ix_ticket_callback_due_at",
+            ["callback_due_at"],
+            unique=False,
+            postgresql_include=["callback_done_at", "lead_unit_id", "district", "category_id", "channel"],
+        )
         batch_op.create_index(batch_op.f("ix_ticket_caller_phone"), ["caller_phone"], unique=False)
         batch_op.create_index(batch_op.f("ix_ticket_category_id"), ["category_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_ticket_closed_at"), ["closed_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_ticket_created_at"), ["created_at"], unique=False)
+        batch_op.create_index(
+            "ix_ticket_closed_at",
+            ["closed_at"],
+            unique=False,
+            postgresql_include=[
+                "status",
+                "lead_unit_id",
+                "replied_at",
+                "handle_due_at",
+                "district",
+                "category_id",
+                "channel",
+            ],
+        )
+        batch_op.create_index(
+            "ix_ticket_created_at",
+            ["created_at"],
+            unique=False,
+            postgresql_include=["status", "channel", "nature", "lead_unit_id", "district", "category_id"],
+        )
         batch_op.create_index(batch_op.f("ix_ticket_district"), ["district"], unique=False)
         batch_op.create_index(batch_op.f("ix_ticket_handle_yellow_at"), ["handle_yellow_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_ticket_lead_unit_id"), ["lead_unit_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_ticket_master_id"), ["master_id"], unique=False)
+        batch_op.create_index(
+            "ix_ticket_metric_keys",
+            ["id"],
+            unique=False,
+            postgresql_include=["lead_unit_id", "district", "category_id", "channel"],
+        )
         batch_op.create_index(batch_op.f("ix_ticket_number"), ["number"], unique=True)
         batch_op.create_index(batch_op.f("ix_ticket_query_code"), ["query_code"], unique=False)
         batch_op.create_index(batch_op.f("ix_ticket_replied_at"), ["replied_at"], unique=False)
@@ -381,6 +415,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("assignment", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_assignment_active"), ["active"], unique=False)
+        batch_op.create_index(
+            "ix_assignment_dispatched_at",
+            ["dispatched_at"],
+            unique=False,
+            postgresql_include=["role", "unit_id", "contacted_at", "ticket_id"],
+        )
         batch_op.create_index(batch_op.f("ix_assignment_ticket_id"), ["ticket_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_assignment_unit_id"), ["unit_id"], unique=False)
 
@@ -410,7 +450,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("callbackrecord", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_callbackrecord_at"), ["at"], unique=False)
+        batch_op.create_index(
+            "ix_callbackrecord_at",
+            ["at"],
+            unique=False,
+            postgresql_include=["ticket_id", "reached", "satisfaction", "solved"],
+        )
         batch_op.create_index(batch_op.f("ix_callbackrecord_ticket_id"), ["ticket_id"], unique=False)
 
     op.create_table(
@@ -626,12 +671,17 @@ def downgrade() -> None:
     op.drop_table("extensionrequest")
     with op.batch_alter_table("callbackrecord", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_callbackrecord_ticket_id"))
-        batch_op.drop_index(batch_op.f("ix_callbackrecord_at"))
+        batch_op.drop_index(
+            "ix_callbackrecord_at", postgresql_include=["ticket_id", "reached", "satisfaction", "solved"]
+        )
 
     op.drop_table("callbackrecord")
     with op.batch_alter_table("assignment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_assignment_unit_id"))
         batch_op.drop_index(batch_op.f("ix_assignment_ticket_id"))
+        batch_op.drop_index(
+            "ix_assignment_dispatched_at", postgresql_include=["role", "unit_id", "contacted_at", "ticket_id"]
+        )
         batch_op.drop_index(batch_op.f("ix_assignment_active"))
 
     op.drop_table("assignment")
@@ -641,15 +691,35 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_ticket_replied_at"))
         batch_op.drop_index(batch_op.f("ix_ticket_query_code"))
         batch_op.drop_index(batch_op.f("ix_ticket_number"))
+        batch_op.drop_index(
+            "ix_ticket_metric_keys", postgresql_include=["lead_unit_id", "district", "category_id", "channel"]
+        )
         batch_op.drop_index(batch_op.f("ix_ticket_master_id"))
         batch_op.drop_index(batch_op.f("ix_ticket_lead_unit_id"))
         batch_op.drop_index(batch_op.f("ix_ticket_handle_yellow_at"))
         batch_op.drop_index(batch_op.f("ix_ticket_district"))
-        batch_op.drop_index(batch_op.f("ix_ticket_created_at"))
-        batch_op.drop_index(batch_op.f("ix_ticket_closed_at"))
+        batch_op.drop_index(
+            "ix_ticket_created_at",
+            postgresql_include=["status", "channel", "nature", "lead_unit_id", "district", "category_id"],
+        )
+        batch_op.drop_index(
+            "ix_ticket_closed_at",
+            postgresql_include=[
+                "status",
+                "lead_unit_id",
+                "replied_at",
+                "handle_due_at",
+                "district",
+                "category_id",
+                "channel",
+            ],
+        )
         batch_op.drop_index(batch_op.f("ix_ticket_category_id"))
         batch_op.drop_index(batch_op.f("ix_ticket_caller_phone"))
-        batch_op.drop_index(batch_op.f("ix_ticket_callback_due_at"))
+        batch_op.drop_index(
+            "ix_ticket_callback_due_at",
+            postgresql_include=["callback_done_at", "lead_unit_id", "district", "category_id", "channel"],
+        )
         batch_op.drop_index(batch_op.f("ix_ticket_call_id"))
 
     op.drop_table("ticket")
@@ -658,7 +728,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_call_seat_id"))
         batch_op.drop_index(batch_op.f("ix_call_outcome"))
         batch_op.drop_index(batch_op.f("ix_call_linkedid"))
-        batch_op.drop_index(batch_op.f("ix_call_joined_at"))
+        batch_op.drop_index(
+            "ix_call_joined_at", postgresql_include=["outcome", "wait_s", "talk_s", "answered_at", "ended_at"]
+        )
         batch_op.drop_index(batch_op.f("ix_call_caller_number"))
 
     op.drop_table("call")
