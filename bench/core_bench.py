@@ -67,27 +67,6 @@ DISTRICTS = [
     "城步苗族自治县",
     "武冈市",
 ]
-# What this bench proposes for the models (see the report): the metric queries' range indexes made
-# covering (PostgreSQL INCLUDE), so a month is an index-only scan instead of ~80k heap visits, plus
-# two new ones. Each replaces the model's plain index of the same name where there is one.
-PROPOSED_INDEXES = {
-    "ix_ticket_created_at": (
-        "ticket (created_at) INCLUDE (status, channel, nature, lead_unit_id, district, category_id)"
-    ),
-    "ix_ticket_closed_at": (
-        "ticket (closed_at) INCLUDE "
-        "(status, lead_unit_id, replied_at, handle_due_at, district, category_id, channel)"
-    ),
-    "ix_ticket_callback_due_at": (
-        "ticket (callback_due_at) INCLUDE (callback_done_at, lead_unit_id, district, category_id, channel)"
-    ),
-    "ix_ticket_metric_keys": "ticket (id) INCLUDE (lead_unit_id, district, category_id, channel)",
-    "ix_callbackrecord_at": "callbackrecord (at) INCLUDE (ticket_id, reached, satisfaction, solved)",
-    "ix_assignment_dispatched_at": (
-        "assignment (dispatched_at) INCLUDE (role, unit_id, contacted_at, ticket_id)"
-    ),
-    "ix_call_joined_at": "call (joined_at) INCLUDE (outcome, wait_s, talk_s, answered_at, ended_at)",
-}
 N = "\\N"  # COPY's NULL
 
 # Each table's COPY column list; enums are written as their NAMES, the way SQLAlchemy stores them.
@@ -600,14 +579,6 @@ def time_queries(url: str, repeat: int) -> dict[str, float]:
     return results
 
 
-def add_indexes(url: str) -> None:
-    with psycopg.connect(conninfo(url), autocommit=True) as conn:
-        for name, definition in PROPOSED_INDEXES.items():
-            conn.execute(f'DROP INDEX IF EXISTS "{name}"')
-            conn.execute(f'CREATE INDEX "{name}" ON {definition}')
-        conn.execute("ANALYZE")
-
-
 def table_counts(url: str) -> dict[str, int]:
     with psycopg.connect(conninfo(url)) as conn:
         return {
@@ -658,12 +629,7 @@ def main() -> None:
             print(f"loaded in {time.perf_counter() - started:.1f} s (COPY, index build, VACUUM ANALYZE)")
     counts = table_counts(url)
     size = f"{counts['ticket']:,} tickets"
-    if args.reuse:
-        columns[size] = time_queries(url, args.repeat)
-    else:
-        columns[f"{size}, model indexes"] = time_queries(url, args.repeat)
-        add_indexes(url)
-        columns[f"{size}, + proposed"] = time_queries(url, args.repeat)
+    columns[size] = time_queries(url, args.repeat)
 
     print()
     print("rows: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
@@ -678,10 +644,6 @@ def main() -> None:
         cells = "".join(f"{f'{columns[c][name]:.1f} ms':>{w}}" for c, w in zip(columns, widths, strict=True))
         verdict = "ok" if columns[last][name] <= TARGET_MS else "OVER"
         print(f"{name:<30}{cells}{f'≤ {TARGET_MS:.0f} ms':>10}  {verdict}")
-    if not args.reuse:
-        print("proposed indexes:")
-        for name, definition in PROPOSED_INDEXES.items():
-            print(f"  {name} ON {definition}")
     _print_figures(url)
 
 

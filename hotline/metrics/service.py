@@ -637,3 +637,30 @@ __all__ = [
     "unit_ranking",
     "wilson_lower_bound",
 ]
+
+
+def calls_per_hour(session: Session, *, day_start: datetime) -> list[int]:
+    """Calls that joined the queue in each of the 24 hours from ``day_start`` (the wallboard's curve)."""
+    start = _utc(day_start)
+    end = start + timedelta(hours=24)
+    counts = [0] * 24
+    for joined in session.exec(
+        select(Call.joined_at).where(col(Call.joined_at) >= start, col(Call.joined_at) < end)
+    ):
+        if joined is not None:
+            counts[min(23, int((joined - start).total_seconds() // 3600))] += 1
+    return counts
+
+
+def ticket_topics_since(
+    session: Session, *, since: datetime, limit: int = 20000
+) -> list[tuple[str, str, datetime]]:
+    """(district, category name, created_at) of tickets created since ``since``: the hot-spot input."""
+    rows = session.exec(
+        select(Ticket.district, Category.name, Ticket.created_at)
+        .join(Category, col(Category.id) == Ticket.category_id, isouter=True)
+        .where(col(Ticket.created_at) >= _utc(since))
+        .order_by(col(Ticket.created_at).desc())
+        .limit(limit)
+    )
+    return [(district or "", name or "未分类", created) for district, name, created in rows]

@@ -85,3 +85,8 @@ class WorkCalendar:
             day += timedelta(days=1)
             count += self.is_workday(day)
         return count
+
+
+def local_day_start(now: datetime, tz: ZoneInfo = SHANGHAI) -> datetime:
+    """Midnight (in UTC) that starts ``now``'s local day."""
+    return datetime.combine(ensure_utc(now).astimezone(tz).date(), time(), tzinfo=tz).astimezone(UTC)

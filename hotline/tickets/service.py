@@ -75,7 +75,7 @@ def get_ticket(session: Session, *, ticket_id: int, actor: Actor) -> Ticket:
     if ticket is None:
         raise NotFound(f"ticket {ticket_id} not found")
     if actor.role is Role.UNIT and not _ever_assigned(session, ticket_id=ticket_id, unit_id=actor.unit_id):
-        raise PermissionDenied(f"ticket {ticket.number} is not assigned to your unit")
+        raise PermissionDenied("this ticket is not assigned to your unit")
     return ticket
 
 
@@ -84,6 +84,23 @@ def get_ticket_by_number(session: Session, *, number: str, actor: Actor) -> Tick
     if ticket is None or ticket.id is None:
         raise NotFound(f"ticket {number} not found")
     return get_ticket(session, ticket_id=ticket.id, actor=actor)
+
+
+def find_ticket_for_citizen(session: Session, *, query_code: str, phone: str) -> Ticket:
+    """The ticket a citizen follows with its query code and their phone number; NotFound otherwise.
+
+    Both must match, so a leaked code alone reveals nothing.
+    """
+    code = query_code.strip().upper()
+    digits = phone.strip().replace(" ", "").replace("-", "")
+    ticket = (
+        session.exec(select(Ticket).where(Ticket.query_code == code, Ticket.caller_phone == digits)).first()
+        if code and digits
+        else None
+    )
+    if ticket is None:
+        raise NotFound("no ticket with this query code and phone number")
+    return ticket
 
 
 def list_tickets(

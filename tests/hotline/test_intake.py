@@ -10,13 +10,13 @@ from sqlmodel import Session, select
 
 from hotline.clock import FixedClock
 from hotline.enums import Role
-from hotline.errors import InvalidInput, PermissionDenied
+from hotline.errors import InvalidInput, NotFound, PermissionDenied
 from hotline.seed.data import CATEGORIES, UNITS
 from hotline.seed.service import seed
 from hotline.sla.calendar import SHANGHAI
 from hotline.tickets.models import Ticket, TicketCounter, TicketCreate
 from hotline.tickets.numbering import next_ticket_number
-from hotline.tickets.service import create_ticket
+from hotline.tickets.service import create_ticket, find_ticket_for_citizen
 from hotline.timeline.models import TicketEvent
 from hotline.units.models import Unit
 from hotline.users.models import Actor, User
@@ -166,3 +166,13 @@ def test_concurrent_numbering_on_postgresql(engine: Engine) -> None:
             if row is not None:
                 db.delete(row)
                 db.commit()
+
+
+def test_a_citizen_finds_a_ticket_by_code_and_phone_only(session: Session, clock: FixedClock) -> None:
+    seeded(session, clock.now())
+    ticket = make_ticket(session, clock.now(), caller_phone="13812345678")
+    found = find_ticket_for_citizen(session, query_code=ticket.query_code.lower(), phone="138-1234-5678")
+    assert found.id == ticket.id
+    for code, phone in ((ticket.query_code, "13900000000"), ("WRONGCODE", "13812345678"), ("", "")):
+        with pytest.raises(NotFound, match="no ticket with this query code and phone number"):
+            find_ticket_for_citizen(session, query_code=code, phone=phone)
