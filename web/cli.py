@@ -1,14 +1,47 @@
 """The `hotline` console script: the composition root that mounts every package's commands."""
 
+from typing import Annotated
+
 import typer
 
+from classifier.cli import app as classifier_app
 from hotline.cli import day_command, db_app, seed_command, tickets_app
+from web.cli_calls import ami_app, calls_app, simulate
 
 app = typer.Typer(help="12345 政务服务便民热线 — contact centre and dispatch.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tickets_app, name="tickets")
 app.command("seed")(seed_command)
 app.command("day")(day_command)
+app.add_typer(classifier_app, name="classifier")
+app.add_typer(ami_app, name="ami")
+app.add_typer(calls_app, name="calls")
+app.command("simulate")(simulate)
+
+Host = Annotated[str | None, typer.Option(help="address to listen on (default HOTLINE_WEB_HOST, 127.0.0.1)")]
+Port = Annotated[int | None, typer.Option(help="port (default HOTLINE_WEB_PORT, 8000)")]
+
+
+@app.command("serve")
+def serve(
+    host: Host = None,
+    port: Port = None,
+    proxy_headers: Annotated[
+        bool, typer.Option(help="trust X-Forwarded-* from the proxy that terminates TLS (Secure cookies)")
+    ] = False,
+) -> None:
+    """Run the web app, one worker (it holds the live pages' connections; see docs/web.md)."""
+    from web.serve import serve_app
+
+    serve_app(host=host, port=port, proxy_headers=proxy_headers, demo=False)
+
+
+@app.command("demo")
+def demo(host: Host = None, port: Port = None) -> None:
+    """Migrate and seed the SQLite demo database, run the server with the call simulator, print logins."""
+    from web.serve import serve_app
+
+    serve_app(host=host, port=port, proxy_headers=False, demo=True)
 
 
 if __name__ == "__main__":

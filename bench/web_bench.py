@@ -1,0 +1,252 @@
+"""Web figures: wallboard fan-out latency to 1,000 websocket clients, and ticket creation per second
+through the API beside the same service call without HTTP, on SQLite and (when given) PostgreSQL.
+
+    .venv/bin/python bench/web_bench.py [--clients 1000] [--events 10] [--tickets 1500]
+                                        [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test]
+
+The app runs as its own process (uvicorn, one worker, as `hotline serve` runs it); the clients run
+here. A call event is a seat pause through the API, which goes through the core's
+``handle_call_event`` like any phone-system event; its latency is from just before that request
+until each wallboard page has the new figures. Baselines: the issue's targets (p99 ≤ 1 s, ≥ 300/s).
+"""
+
+import argparse
+import asyncio
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from sqlalchemy import Engine, make_url, text
+from sqlmodel import Session, SQLModel
+from websockets.asyncio.client import connect
+
+import hotline.models  # noqa: F401  (registers every table)
+from hotline.db import make_engine
+from hotline.enums import Role
+from hotline.seed.data import DEMO_PASSWORD
+from hotline.seed.service import seed
+from hotline.tickets.models import TicketCreate
+from hotline.tickets.service import create_ticket
+from hotline.users.models import Actor
+
+TARGET_P99_S = 1.0
+TARGET_PER_S = 300.0
+TICKET = {
+    "caller_name": "张三",
+    "caller_phone": "13800138000",
+    "address": "双清区龙须塘街道某小区3栋",
+    "title": "小区夜间施工噪音扰民",
+    "content": "连续一周晚上十点后还在施工，电钻声很大，老人小孩睡不着，希望尽快处理。",
+    "nature": "complaint",
+    "district": "双清区",
+}
+
+
+def raise_file_limit() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)), hard))
+
+
+@contextmanager
+def database(kind: str, pg_url: str | None, folder: Path) -> Iterator[str]:
+    """A fresh seeded database; its URL."""
+    schema = f"bench_web_{os.getpid()}"
+    if kind == "sqlite":
+        url = f"sqlite:///{folder / 'bench.db'}"
+    else:
+        assert pg_url is not None
+        url = (
+            make_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
+        )
+    engine = make_engine(url)
+    if kind == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as session:
+        seed(session, now=datetime.now(UTC), demo=True)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        if kind == "postgresql":
+            engine = make_engine(url)
+            with engine.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            engine.dispose()
+
+
+@contextmanager
+def app_process(url: str, folder: Path) -> Iterator[str]:
+    """The app under uvicorn in its own process; yields host:port."""
+    env = {
+        **os.environ,
+        "HOTLINE_DATABASE_URL": url,
+        "HOTLINE_WEB_SECRET_KEY": "bench-secret",
+        "HOTLINE_WEB_CLASSIFIER": "false",
+    }
+    env.pop("HOTLINE_REDIS_URL", None)
+    log = folder / "app.log"
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", "web.app:create_app",
+        "--host", "127.0.0.1", "--port", "0", "--no-access-log", "--ws", "websockets-sansio",
+    ]  # fmt: skip
+    with log.open("wb") as sink:
+        process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            found = re.search(r"running on http://127\.0\.0\.1:(\d+)", log.read_text(errors="replace"))
+            if found:
+                break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("the app did not start: " + log.read_text(errors="replace")[-2000:])
+        yield f"127.0.0.1:{found.group(1)}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+async def login(client: httpx.AsyncClient, username: str) -> str:
+    response = await client.post("/api/login", json={"username": username, "password": DEMO_PASSWORD})
+    response.raise_for_status()
+    token: str = response.json()["csrf_token"]
+    return token
+
+
+async def fanout(host: str, clients: int, events: int) -> list[float]:
+    """Latencies (s) from a call event to each wallboard page having the new figures."""
+    async with (
+        httpx.AsyncClient(base_url=f"http://{host}") as board,
+        httpx.AsyncClient(base_url=f"http://{host}") as op,
+    ):
+        await login(board, "supervisor")
+        token = await login(op, "operator1")
+        cookie = "; ".join(f"{k}={v}" for k, v in board.cookies.items())
+        sockets = []
+        for start in range(0, clients, 100):  # connect in waves, as pages would load
+            batch = [
+                connect(
+                    f"ws://{host}/ws/wallboard",
+                    additional_headers={"Cookie": cookie},
+                    open_timeout=60,
+                    max_size=2**22,
+                )
+                for _ in range(start, min(clients, start + 100))
+            ]
+            sockets.extend(await asyncio.gather(*batch))
+        await asyncio.gather(*(ws.recv() for ws in sockets))  # each page's first board
+        await asyncio.sleep(1.0)
+        latencies: list[float] = []
+        for n in range(events):
+            drain = [asyncio.create_task(ws.recv()) for ws in sockets]
+            state = "paused" if n % 2 == 0 else "ready"
+            sent = time.perf_counter()
+            response = await op.post(
+                "/api/seats/me/state",
+                json={"state": state, "reason": "小休"},
+                headers={"X-CSRF-Token": token},
+            )
+            response.raise_for_status()
+
+            async def arrival(task: "asyncio.Task[object]", sent: float = sent) -> float:
+                await task
+                return time.perf_counter() - sent
+
+            latencies.extend(await asyncio.gather(*(arrival(t) for t in drain)))
+            await asyncio.sleep(1.5)
+        await asyncio.gather(*(ws.close() for ws in sockets))
+        return latencies
+
+
+async def api_rate(host: str, count: int, workers: int = 16) -> float:
+    async with httpx.AsyncClient(
+        base_url=f"http://{host}", timeout=60, limits=httpx.Limits(max_connections=workers)
+    ) as client:
+        token = await login(client, "operator1")
+        client.headers["X-CSRF-Token"] = token
+        await client.post("/api/tickets", json=TICKET)  # warm up
+        remaining = iter(range(count))
+
+        async def worker() -> None:
+            for _ in remaining:
+                response = await client.post("/api/tickets", json=TICKET)
+                response.raise_for_status()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(workers)))
+        return count / (time.perf_counter() - started)
+
+
+def service_rate(url: str, count: int) -> float:
+    engine: Engine = make_engine(url)
+    actor = Actor(user_id=None, role=Role.OPERATOR, name="bench")
+    data = TicketCreate.model_validate(TICKET)
+    with Session(engine, expire_on_commit=False) as session:
+        create_ticket(session, data=data, actor=actor, now=datetime.now(UTC))
+    started = time.perf_counter()
+    for _ in range(count):
+        with Session(engine, expire_on_commit=False) as session:
+            create_ticket(session, data=data, actor=actor, now=datetime.now(UTC))
+    rate = count / (time.perf_counter() - started)
+    engine.dispose()
+    return rate
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--events", type=int, default=10)
+    parser.add_argument("--tickets", type=int, default=1500)
+    parser.add_argument("--pg", default=os.environ.get("HOTLINE_TEST_DATABASE_URL"))
+    args = parser.parse_args()
+    raise_file_limit()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        with database("sqlite", None, folder) as url, app_process(url, folder) as host:
+            latencies = asyncio.run(fanout(host, args.clients, args.events))
+            print(f"wallboard fan-out: {args.clients} websocket clients x {args.events} call events")
+            print(
+                f"  latency p50 {statistics.median(latencies) * 1000:.0f} ms"
+                f"  p99 {pct(latencies, 0.99) * 1000:.0f} ms"
+                f"  max {max(latencies) * 1000:.0f} ms   (baseline: p99 <= {TARGET_P99_S * 1000:.0f} ms)"
+            )
+        print(
+            f"ticket creation, {args.tickets} tickets each"
+            f" (baseline: >= {TARGET_PER_S:.0f}/s through the API)"
+        )
+        for kind in ("sqlite", "postgresql"):
+            if kind == "postgresql" and not args.pg:
+                print("  postgresql: skipped (pass --pg or set HOTLINE_TEST_DATABASE_URL)")
+                continue
+            sub = folder / kind
+            sub.mkdir()
+            with database(kind, args.pg, sub) as url:
+                with app_process(url, sub) as host:
+                    http = asyncio.run(api_rate(host, args.tickets))
+                direct = service_rate(url, args.tickets)
+            print(f"  {kind:<10}  API {http:7.0f}/s   service call without HTTP {direct:7.0f}/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""A real server (uvicorn on an ephemeral port, in a thread of the test process) and Debian's Chromium."""
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import Engine
+
+from hotline.clock import SystemClock
+from hotline.config import Settings
+from tests.web.conftest import World, build_engine, drop_engine, web_settings
+from web.adapters import RulesOnlyClassifier
+from web.app import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path("/tmp/hotline-shots")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+class LiveServer:
+    def __init__(self, world: World, server: uvicorn.Server, thread: threading.Thread) -> None:
+        self.world, self.server, self.thread = world, server, thread
+        sockets = server.servers[0].sockets
+        self.url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[LiveServer]:
+    if not CHROMIUM.exists():
+        pytest.skip("browser tests need Debian's Chromium at /usr/bin/chromium (apt-get install chromium)")
+    engine: Engine = build_engine("sqlite", tmp_path_factory.mktemp("browser"), sqlite_template)
+    clock = SystemClock()
+    app = create_app(
+        Settings(database_url=str(engine.url)),
+        web=web_settings(wallboard_refresh_s=30),
+        engine=engine,
+        clock=clock,
+        classifier=RulesOnlyClassifier(),
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws="websockets-sansio")
+    )
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    world = World(app=app, engine=engine, clock=clock, client=None)  # type: ignore[arg-type]
+    yield LiveServer(world, server, thread)
+    server.should_exit = True
+    thread.join(timeout=10)
+    drop_engine(engine)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip("browser tests need Debian's Chromium at /usr/bin/chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def clean_shots() -> None:
+    shutil.rmtree(SHOTS, ignore_errors=True)
+    SHOTS.mkdir(exist_ok=True)

@@ -1,0 +1,46 @@
+"""Web settings, read from the environment with the ``HOTLINE_WEB_`` prefix (and ``HOTLINE_REDIS_URL``)."""
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class CookieSecure(StrEnum):
+    AUTO = "auto"  # Secure when the request came over https (behind a proxy: uvicorn --proxy-headers)
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+class WebSettings(BaseSettings):
+    """Settings of the web process; built by the caller, never at import time."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_WEB_", env_file=".env", extra="ignore")
+
+    secret_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="signs session cookies; empty: a random key per process (set it when several run)",
+    )
+    cookie_secure: CookieSecure = CookieSecure.AUTO
+    session_max_age_s: int = Field(default=12 * 3600, ge=60, description="a login lasts one shift")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("HOTLINE_REDIS_URL", "HOTLINE_WEB_REDIS_URL"),
+        description="Redis pub/sub for live pages across several app processes; unset: in-process",
+    )
+    redis_channel_prefix: str = "hotline:"
+    echarts_file: Path = REPO / "node_modules" / "echarts" / "dist" / "echarts.min.js"
+    classifier: bool = Field(default=True, description="load the shipped routing model at start")
+    wallboard_min_interval_s: float = Field(
+        default=0.25, ge=0, description="at most one wallboard recomputation per interval"
+    )
+    wallboard_refresh_s: float = Field(default=10.0, gt=0, description="recompute even without events")
+    open311_api_keys: list[str] = Field(
+        default_factory=list, description="keys other systems send with POST requests (empty: POST refused)"
+    )
+    simulator: bool = Field(default=False, description="run the call simulator inside the app (demo)")

@@ -1,0 +1,161 @@
+"""Dependencies and their ``Annotated`` aliases: the app's services, a DB session, now, the actor."""
+
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
+from sqlmodel import Session
+from starlette.requests import HTTPConnection
+
+from hotline.clock import Clock
+from hotline.config import Rules, Settings
+from hotline.enums import Role
+from hotline.errors import PermissionDenied
+from hotline.metrics.models import MetricRules
+from hotline.ports import CallControl, Classifier
+from hotline.users.models import Actor, User
+from hotline.users.service import actor_for, get_user
+from web.config import WebSettings
+from web.errors import NotAuthenticated
+from web.hub import Hub
+from web.security import UNSAFE_METHODS, BrowserSession, SessionCodec, check_csrf
+
+
+@dataclass
+class AppServices:
+    """Everything the routes share, built once by create_app: no globals, nothing at import."""
+
+    settings: Settings
+    web: WebSettings
+    engine: Engine
+    clock: Clock
+    hub: Hub
+    classifier: Classifier
+    codec: SessionCodec
+    templates: Jinja2Templates
+    rules: Rules
+    metric_rules: MetricRules
+    call_control: CallControl | None = None
+    extras: dict[str, object] = field(default_factory=dict)
+    # SQLite has one writer; a read that later writes fails at once ("database is locked") when
+    # another write slipped in between. Write requests in this process take turns instead.
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def serialise_writes(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+
+def app_services(conn: HTTPConnection) -> AppServices:
+    services: AppServices = conn.app.state.services
+    return services
+
+
+# The cheap dependencies are async so they run on the event loop: each sync one costs a
+# thread-pool hop per request.
+async def get_services(conn: HTTPConnection) -> AppServices:
+    return app_services(conn)
+
+
+ServicesDep = Annotated[AppServices, Depends(get_services)]
+
+
+# Requests that wait on the phone system, whose events come back through the same lock: they
+# must not hold it while they wait.
+PHONE_PATHS = frozenset({"/api/seats/me/state", "/api/calls/transfer", "/api/calls/dial"})
+
+
+def get_session(conn: HTTPConnection, services: ServicesDep) -> Iterator[Session]:
+    """One database session per request; the services commit their own work."""
+    writes = conn.scope.get("method") in UNSAFE_METHODS and conn.url.path not in PHONE_PATHS
+    lock = services.write_lock if services.serialise_writes and writes else None
+    if lock is not None:
+        lock.acquire()
+    try:
+        with Session(services.engine, expire_on_commit=False) as session:
+            yield session
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+async def get_now(services: ServicesDep) -> datetime:
+    return services.clock.now()
+
+
+NowDep = Annotated[datetime, Depends(get_now)]
+
+
+async def browser_session(conn: HTTPConnection, services: ServicesDep) -> BrowserSession | None:
+    return services.codec.read(conn)
+
+
+BrowserSessionDep = Annotated[BrowserSession | None, Depends(browser_session)]
+
+
+def load_user(session: Session, data: BrowserSession | None) -> User:
+    """The logged-in, active user of a browser session, or NotAuthenticated."""
+    if data is None or data.user_id is None:
+        raise NotAuthenticated()
+    try:
+        user = get_user(session, user_id=data.user_id)
+    except Exception as err:
+        raise NotAuthenticated() from err
+    if not user.active:
+        raise NotAuthenticated()
+    return user
+
+
+def current_user(request: Request, session: SessionDep, data: BrowserSessionDep) -> User:
+    cached = request.scope.get("hotline.user")
+    if isinstance(cached, User):
+        return cached
+    user = load_user(session, data)
+    request.scope["hotline.user"] = user
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+async def current_actor(user: CurrentUser) -> Actor:
+    return actor_for(user)
+
+
+def require(*roles: Role) -> Callable[[Actor], Awaitable[Actor]]:
+    """A dependency that lets through only actors of these roles (403 otherwise)."""
+    allowed = frozenset(roles)
+
+    async def check(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+        if actor.role not in allowed:
+            names = ", ".join(sorted(allowed))
+            raise PermissionDenied(f"this needs the role {names}; you are {actor.role}")
+        return actor
+
+    return check
+
+
+R = Role
+AnyActor = Annotated[Actor, Depends(current_actor)]
+StaffActor = Annotated[Actor, Depends(require(R.OPERATOR, R.DISPATCHER, R.SUPERVISOR, R.ADMIN))]
+ReaderActor = Annotated[Actor, Depends(require(R.OPERATOR, R.DISPATCHER, R.SUPERVISOR, R.ADMIN, R.UNIT))]
+IntakeActor = Annotated[Actor, Depends(require(R.OPERATOR, R.DISPATCHER))]
+OperatorActor = Annotated[Actor, Depends(require(R.OPERATOR))]
+DispatcherActor = Annotated[Actor, Depends(require(R.DISPATCHER))]
+UnitActor = Annotated[Actor, Depends(require(R.UNIT))]
+SupervisorActor = Annotated[Actor, Depends(require(R.SUPERVISOR))]
+BoardActor = Annotated[Actor, Depends(require(R.SUPERVISOR, R.DISPATCHER, R.ADMIN))]
+CallbackActor = Annotated[Actor, Depends(require(R.OPERATOR, R.DISPATCHER))]
+
+
+async def csrf_protect(request: Request, services: ServicesDep) -> None:
+    """Router-wide: every POST/PUT/PATCH/DELETE carries the session's CSRF token."""
+    await check_csrf(request, services.codec.read(request))

@@ -1,0 +1,73 @@
+// 派单与督办: drafts to dispatch, returns to adjudicate, extensions to approve, supervision, cards.
+import { api, attempt, CARD, el, fill, live, text, when } from "/static/common.js";
+
+const $ = (id) => document.getElementById(id);
+const role = document.body.dataset.role;
+let units = [];
+
+function unitSelect(selectedCode) {
+  return el("select", { "aria-label": "承办单位" }, el("option", { value: "" }, "—"),
+    ...units.map((u) => el("option", { value: u.code, selected: u.code === selectedCode }, u.short_name || u.name)));
+}
+const link = (t) => el("a", { href: "/tickets/" + t.id }, t.number);
+
+async function refresh() {
+  const [drafts, due, returns, extensions, flags] = await Promise.all([
+    api("/api/tickets?status=draft").catch(() => []),
+    api("/api/worklists/due").catch(() => []),
+    api("/api/worklists/returns").catch(() => []),
+    api("/api/worklists/extensions").catch(() => []),
+    api("/api/worklists/supervisions").catch(() => []),
+  ]);
+  fill("drafts", drafts.map((t) => {
+    const select = unitSelect(t.suggested_unit_code);
+    return el("tr", { "data-ticket": t.number }, el("td", {}, link(t)), el("td", { class: "text" }, t.title), el("td", {}, t.district),
+      el("td", {}, select),
+      el("td", {}, role === "dispatcher" ? el("button", { type: "button", class: "primary", onclick: () =>
+        select.value && attempt(() => api(`/api/tickets/${t.id}/dispatch`, { method: "POST", body: { unit_code: select.value } }), "已派单 " + t.number).then(refresh) }, "派单") : null));
+  }), "没有待派工单");
+  fill("due", due.map((d) => el("tr", {}, el("td", {}, el("a", { href: "/tickets/" + d.ticket_id }, d.number)), el("td", {}, d.stage_label),
+    el("td", {}, d.lead_unit_name), el("td", {}, when(d.due_at)), el("td", {}, el("span", { class: "badge card-" + d.card }, CARD[d.card])))), "没有预警");
+  fill("returns", returns.map((r) => {
+    const select = unitSelect(r.suggested_unit_code);
+    return el("tr", { "data-ticket": r.ticket.number }, el("td", {}, link(r.ticket), el("div", { class: "text" }, r.ticket.title)),
+      el("td", { class: "text" }, r.unit_name, "：", r.reason),
+      el("td", {}, role === "dispatcher" ? [select,
+        el("button", { type: "button", onclick: () => attempt(() => api(`/api/tickets/${r.ticket.id}/redispatch`, { method: "POST", body: { unit_code: select.value || null } }), "已改派").then(refresh) }, "改派"),
+        el("button", { type: "button", onclick: () => attempt(() => api(`/api/tickets/${r.ticket.id}/overrule-return`, { method: "POST", body: { note: "退单理由不成立，请原单位办理" } }), "已驳回退单").then(refresh) }, "不予认可")] : null));
+  }), "没有退单");
+  fill("extensions", extensions.map((x) => el("tr", {}, el("td", {}, link(x.ticket), el("div", { class: "text" }, x.ticket.title)),
+    el("td", { class: "text" }, `${x.unit_name} / ${x.working_days} 个工作日 / ${x.reason}`),
+    el("td", {}, role === "dispatcher" ? [
+      el("button", { type: "button", onclick: () => attempt(() => api(`/api/extensions/${x.id}/decision`, { method: "POST", body: { approve: true } }), "已批准延期").then(refresh) }, "批准"),
+      el("button", { type: "button", onclick: () => attempt(() => api(`/api/extensions/${x.id}/decision`, { method: "POST", body: { approve: false } }), "已驳回延期").then(refresh) }, "驳回")] : null))), "没有延期申请");
+  fill("supervisions", flags.map((f) => el("tr", {}, el("td", {}, el("a", { href: "/tickets/" + f.ticket_id }, "工单 " + f.ticket_id)), el("td", { class: "text" }, f.note),
+    el("td", {}, when(f.due_at)),
+    el("td", {}, role === "supervisor" ? el("button", { type: "button", onclick: () => attempt(() => api(`/api/supervisions/${f.id}/resolve`, { method: "POST", body: {} }), "已解除督办").then(refresh) }, "解除") : null))), "没有督办");
+}
+
+async function search(event) {
+  event?.preventDefault();
+  const params = new URLSearchParams();
+  if ($("search-status").value) params.set("status", $("search-status").value);
+  if ($("search-phone").value) params.set("phone", $("search-phone").value);
+  const found = await attempt(() => api("/api/tickets?" + params));
+  if (found) fill("search", found.map((t) => el("tr", {}, el("td", {}, link(t)), el("td", { class: "text" }, t.title), el("td", {}, t.status_label), el("td", {}, t.lead_unit_name))));
+}
+
+async function supervise(event) {
+  event.preventDefault();
+  const number = $("sv-number").value.trim();
+  const found = await attempt(() => api("/api/tickets?limit=500"));
+  const ticket = found?.find((t) => t.number === number);
+  if (!ticket) { text("sv-number", ""); alert("未找到工单 " + number); return; }
+  const due = new Date(Date.now() + Number($("sv-days").value) * 86400000).toISOString();
+  await attempt(() => api(`/api/tickets/${ticket.id}/supervise`, { method: "POST", body: { note: $("sv-note").value, due_at: due } }), "已督办 " + number);
+  refresh();
+}
+
+units = (await api("/api/units")).filter((u) => u.kind !== "expert");
+$("search-form").addEventListener("submit", search);
+$("supervise-form")?.addEventListener("submit", supervise);
+await Promise.all([refresh(), search()]);
+live("/ws/desk", (topic) => { if (topic === "tickets") refresh(); });

@@ -1,0 +1,1 @@
+"""The HTTP faces of the core's domains, one module per domain."""

@@ -1,0 +1,110 @@
+"""What helps an operator while the caller waits: routing suggestions, duplicates, the knowledge base."""
+
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query
+
+from hotline.enums import OPEN_STATUSES
+from hotline.knowledge.models import ArticlePublic
+from hotline.knowledge.service import search_articles
+from hotline.ports import OpenTicketText
+from hotline.tickets import service as svc
+from web.deps import IntakeActor, NowDep, ServicesDep, SessionDep, StaffActor, csrf_protect
+from web.errors import ERROR_RESPONSES
+from web.routers.common import reference, view
+from web.schemas import ClassifyIn, DuplicateOut, EmergencyOut, SuggestionOut, UnitScoreOut
+
+router = APIRouter(tags=["assist"], dependencies=[Depends(csrf_protect)], responses=ERROR_RESPONSES)
+DUPLICATE_POOL = 500
+
+
+@router.post(
+    "/api/assist/suggest", summary="Top-3 units, category, district and the emergency flag for a text"
+)
+def suggest(
+    data: ClassifyIn, actor: IntakeActor, session: SessionDep, services: ServicesDep
+) -> SuggestionOut:
+    found = services.classifier.suggest(data.text) if data.text.strip() else None
+    if found is None:
+        return SuggestionOut(
+            units=[],
+            category_code=None,
+            category_id=None,
+            category_name="",
+            category_confidence=0.0,
+            nature=None,
+            urgency=None,
+            district=None,
+            street=None,
+            emergency=None,
+            unsure=True,
+        )
+    ref = reference(session, services)
+    by_code = {u.code: u for u in ref.units.values()}
+    categories = {c.code: c for c in ref.categories.values()}
+    category = categories.get(found.category_code or "")
+    return SuggestionOut(
+        units=[
+            UnitScoreOut(
+                unit_code=u.unit_code,
+                unit_name=(by_code[u.unit_code].short_name or by_code[u.unit_code].name)
+                if u.unit_code in by_code
+                else u.unit_code,
+                confidence=round(u.confidence, 3),
+            )
+            for u in found.units
+        ],
+        category_code=found.category_code,
+        category_id=category.id if category else None,
+        category_name=category.name if category else "",
+        category_confidence=round(found.category_confidence, 3),
+        nature=found.nature,
+        urgency=found.urgency,
+        district=found.district or data.district or None,
+        street=found.street,
+        emergency=EmergencyOut(
+            transfer_to=found.emergency.transfer_to,
+            reason=found.emergency.reason,
+            matched=found.emergency.matched,
+        )
+        if found.emergency
+        else None,
+        unsure=found.unsure,
+    )
+
+
+@router.post("/api/assist/duplicates", summary="Open tickets that may be the same matter (for 并案)")
+def duplicates(
+    data: ClassifyIn, actor: IntakeActor, session: SessionDep, services: ServicesDep, now: NowDep
+) -> list[DuplicateOut]:
+    if not data.text.strip():
+        return []
+    pool = svc.list_tickets(session, actor=actor, statuses=sorted(OPEN_STATUSES), limit=DUPLICATE_POOL)
+    candidates = [
+        OpenTicketText(t.id, f"{t.title}。{t.content} {t.address}", t.district, t.created_at.timestamp())
+        for t in pool
+        if t.id is not None
+    ]
+    found = services.classifier.duplicates(data.text, district=data.district, candidates=candidates, limit=5)
+    by_id = {t.id: t for t in pool}
+    ref = reference(session, services)
+    return [
+        DuplicateOut(
+            score=round(d.score, 3), ticket=view(session, services, by_id[d.ticket_id], actor, now, ref)
+        )
+        for d in found
+        if d.ticket_id in by_id
+    ]
+
+
+@router.get("/api/knowledge", summary="Search the knowledge base (即问即答)")
+def knowledge(
+    actor: StaffActor,
+    session: SessionDep,
+    services: ServicesDep,
+    now: NowDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+) -> list[ArticlePublic]:
+    today = now.astimezone(ZoneInfo(services.rules.timezone)).date()
+    return [ArticlePublic.model_validate(a) for a in search_articles(session, query=q, today=today)]

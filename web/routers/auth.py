@@ -1,0 +1,120 @@
+"""Login (form and JSON), logout: argon2 passwords and the core's lockout; a fresh session per login."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from hotline.enums import Role
+from hotline.errors import PermissionDenied
+from hotline.users.models import User
+from hotline.users.service import authenticate
+from web import labels
+from web.deps import NowDep, ServicesDep, SessionDep
+from web.errors import ERROR_RESPONSES
+from web.schemas import MeOut
+from web.security import BrowserSession, check_csrf, login_session
+
+router = APIRouter(tags=["auth"])
+HOME = {
+    Role.OPERATOR: "/seat",
+    Role.UNIT: "/portal",
+    Role.DISPATCHER: "/desk",
+    Role.SUPERVISOR: "/desk",
+    Role.ADMIN: "/desk",
+}
+
+
+class LoginIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+def home_of(role: Role) -> str:
+    return HOME.get(role, "/login")
+
+
+def _safe_next(target: str | None, role: Role) -> str:
+    """Only a path on this site; anything else (``//evil``, ``https://…``) goes home."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return home_of(role)
+
+
+def _signed_in(services: ServicesDep, request: Request, response: Response, user: User) -> BrowserSession:
+    fresh = login_session()
+    data = BrowserSession(user_id=user.id, csrf=fresh.csrf)
+    services.codec.write(response, request, data)
+    return data
+
+
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+def login_page(request: Request, services: ServicesDep, next: str = "") -> Response:
+    data = services.codec.read_or_new(request)
+    response = services.templates.TemplateResponse(
+        request, "login.html", {"csrf": data.csrf, "next": next, "error": "", "username": ""}
+    )
+    if data.new:
+        services.codec.write(response, request, data)
+    return response
+
+
+@router.post("/login", response_class=HTMLResponse, include_in_schema=False)
+async def login_form(
+    request: Request,
+    services: ServicesDep,
+    session: SessionDep,
+    now: NowDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    next: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    current = services.codec.read(request)
+    await check_csrf(request, current)
+    try:
+        user = authenticate(session, username=username.strip(), password=password, now=now)
+    except PermissionDenied as err:
+        message = "账号已锁定，请15分钟后再试" if "locked" in str(err) else "用户名或密码错误"
+        assert current is not None
+        return services.templates.TemplateResponse(
+            request,
+            "login.html",
+            {"csrf": current.csrf, "next": next, "error": message, "username": username},
+            status_code=401,
+        )
+    response = RedirectResponse(_safe_next(next, user.role), status_code=303)
+    _signed_in(services, request, response, user)
+    return response
+
+
+@router.post("/logout", include_in_schema=False)
+async def logout(request: Request, services: ServicesDep) -> Response:
+    await check_csrf(request, services.codec.read(request))
+    response = RedirectResponse("/login", status_code=303)
+    services.codec.clear(response, request)
+    return response
+
+
+@router.post("/api/login", summary="Log in from a script; sets the session cookie", responses=ERROR_RESPONSES)
+def api_login(
+    data: LoginIn,
+    request: Request,
+    response: Response,
+    services: ServicesDep,
+    session: SessionDep,
+    now: NowDep,
+) -> MeOut:
+    user = authenticate(session, username=data.username, password=data.password, now=now)
+    assert user.id is not None
+    fresh = _signed_in(services, request, response, user)
+    return MeOut(
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        role_label=labels.ROLE[user.role],
+        unit_code=None,
+        unit_name="",
+        csrf_token=fresh.csrf,
+    )

@@ -1,0 +1,203 @@
+"""An Open311 GeoReport v2–style API for other systems: services, requests, request status.
+
+Services (the category tree's leaves) are public; requests need an ``api_key`` that the
+deployment lists in ``HOTLINE_WEB_OPEN311_API_KEYS``. Callers' phone numbers never leave.
+"""
+
+import hmac
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query
+from pydantic import BaseModel
+
+from hotline.categories.models import Category
+from hotline.categories.service import get_category_by_code, list_categories
+from hotline.enums import OPEN_STATUSES, Channel, Role, TicketStatus
+from hotline.errors import PermissionDenied
+from hotline.tickets.models import Ticket, TicketCreate
+from hotline.tickets.service import create_ticket, get_ticket_by_number, list_tickets
+from hotline.users.models import Actor
+from web import labels
+from web.deps import AppServices, NowDep, ServicesDep, SessionDep
+from web.errors import ERROR_RESPONSES
+from web.routers.common import announce, reference
+
+router = APIRouter(prefix="/open311/v2", tags=["open311"], responses=ERROR_RESPONSES)
+API = Actor(role=Role.CHANNEL, name="Open311")
+
+
+class Service(BaseModel):
+    service_code: str
+    service_name: str
+    description: str
+    metadata: bool = False
+    type: str = "realtime"
+    keywords: str = ""
+    group: str
+
+
+class ServiceDefinition(BaseModel):
+    service_code: str
+    attributes: list[dict[str, str]] = []
+
+
+class RequestCreated(BaseModel):
+    service_request_id: str
+    service_notice: str
+    account_id: str | None = None
+    token: str | None = None
+
+
+class ServiceRequest(BaseModel):
+    service_request_id: str
+    status: str  # open | closed
+    status_notes: str
+    service_name: str
+    service_code: str
+    description: str
+    agency_responsible: str
+    requested_datetime: datetime
+    updated_datetime: datetime
+    expected_datetime: datetime | None
+    address: str
+    zipcode: str | None = None
+    lat: float | None = None
+    long: float | None = None
+
+
+def _check_key(services: AppServices, key: str | None) -> None:
+    keys = services.web.open311_api_keys
+    if not key or not any(hmac.compare_digest(key.encode(), k.encode()) for k in keys):
+        raise PermissionDenied("a valid api_key is required")
+
+
+def _leaves(categories: list[Category]) -> list[Category]:
+    parents = {c.parent_id for c in categories}
+    return [c for c in categories if c.id not in parents and c.parent_id is not None]
+
+
+@router.get("/services.json", summary="The services (categories) a request can name")
+def services_list(session: SessionDep) -> list[Service]:
+    everything = list_categories(session)
+    names = {c.id: c.name for c in everything}
+    return [
+        Service(
+            service_code=c.code, service_name=c.name, description=c.name, group=names.get(c.parent_id, "")
+        )
+        for c in _leaves(everything)
+    ]
+
+
+@router.get("/services/{service_code}.json", summary="One service's definition (no extra attributes)")
+def service_definition(service_code: str, session: SessionDep) -> ServiceDefinition:
+    return ServiceDefinition(service_code=get_category_by_code(session, code=service_code).code)
+
+
+def _request(ticket: Ticket, session: SessionDep, services: AppServices) -> ServiceRequest:
+    ref = reference(session, services)
+    category = ref.categories.get(ticket.category_id)
+    status_notes = labels.STATUS[ticket.status]
+    if ticket.status in {TicketStatus.CLOSED, TicketStatus.REPLIED} and ticket.reply_text:
+        status_notes = f"{status_notes}：{ticket.reply_text}"
+    return ServiceRequest(
+        service_request_id=ticket.number,
+        status="open" if ticket.status in OPEN_STATUSES else "closed",
+        status_notes=status_notes,
+        service_name=category.name if category else "",
+        service_code=category.code if category else "",
+        description=f"{ticket.title}\n{ticket.content}",
+        agency_responsible=ref.unit_name(ticket.lead_unit_id),
+        requested_datetime=ticket.created_at,
+        updated_datetime=ticket.updated_at,
+        expected_datetime=ticket.handle_due_at,
+        address=ticket.address,
+    )
+
+
+@router.post("/requests.json", status_code=201, summary="Create a service request (a web-channel ticket)")
+def create_request(
+    session: SessionDep,
+    services: ServicesDep,
+    now: NowDep,
+    api_key: Annotated[str, Form()],
+    service_code: Annotated[str, Form(max_length=64)],
+    description: Annotated[str, Form(max_length=4000)],
+    address_string: Annotated[str, Form(max_length=200)] = "",
+    first_name: Annotated[str, Form(max_length=32)] = "",
+    last_name: Annotated[str, Form(max_length=32)] = "",
+    phone: Annotated[str, Form(max_length=32)] = "",
+    lat: Annotated[float | None, Form()] = None,
+    long: Annotated[float | None, Form()] = None,
+) -> list[RequestCreated]:
+    _check_key(services, api_key)
+    category = get_category_by_code(session, code=service_code)
+    suggestion = services.classifier.suggest(f"{description} {address_string}")
+    title = description.strip().splitlines()[0][:60] if description.strip() else category.name
+    data = TicketCreate(
+        channel=Channel.API,
+        caller_name=f"{last_name}{first_name}",
+        caller_phone=phone,
+        title=title,
+        content=description,
+        address=address_string,
+        category_id=category.id,
+        district=suggestion.district or "",
+        street=suggestion.street or "",
+        suggested_unit_code=suggestion.units[0].unit_code if suggestion.units else None,
+    )
+    ticket = create_ticket(session, data=data, actor=API, now=now, rules=services.rules)
+    announce(session, services, ticket, "create")
+    return [
+        RequestCreated(
+            service_request_id=ticket.number,
+            service_notice="已受理，将在5个工作日内答复",
+            token=ticket.query_code,
+        )
+    ]
+
+
+@router.get(
+    "/requests.json", summary="Service requests, newest first (filter by ids, service, status, dates)"
+)
+def list_requests(
+    session: SessionDep,
+    services: ServicesDep,
+    api_key: str,
+    service_request_id: Annotated[str | None, Query(description="comma-separated ids")] = None,
+    service_code: str | None = None,
+    status: Annotated[str | None, Query(pattern="^(open|closed)(,(open|closed))?$")] = None,
+    start_date: datetime | None = None,
+    end_date: datetime | None = None,
+) -> list[ServiceRequest]:
+    _check_key(services, api_key)
+    if service_request_id:
+        found = [
+            get_ticket_by_number(session, number=number.strip(), actor=API)
+            for number in service_request_id.split(",")[:50]
+            if number.strip()
+        ]
+        return [_request(t, session, services) for t in found]
+    wanted = set((status or "open,closed").split(","))
+    statuses = [s for s in TicketStatus if ("open" if s in OPEN_STATUSES else "closed") in wanted]
+    tickets = list_tickets(session, actor=API, statuses=statuses, limit=1000)
+    out = []
+    for ticket in tickets:
+        if start_date and ticket.created_at < start_date:
+            continue
+        if end_date and ticket.created_at >= end_date:
+            continue
+        request = _request(ticket, session, services)
+        if service_code and request.service_code != service_code:
+            continue
+        out.append(request)
+    return out[:1000]
+
+
+@router.get("/requests/{service_request_id}.json", summary="One service request's status")
+def get_request(
+    service_request_id: str, session: SessionDep, services: ServicesDep, api_key: str
+) -> list[ServiceRequest]:
+    _check_key(services, api_key)
+    ticket = get_ticket_by_number(session, number=service_request_id, actor=API)
+    return [_request(ticket, session, services)]

@@ -1,0 +1,130 @@
+"""The pages people work in: server-rendered shells (autoescaped) that small JS modules fill."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from hotline.enums import Nature, RejectReason, Satisfaction, Urgency
+from hotline.tickets import service as svc
+from hotline.timeline.service import list_events
+from hotline.users.models import User
+from web import labels
+from web.deps import (
+    BoardActor,
+    BrowserSessionDep,
+    CurrentUser,
+    IntakeActor,
+    NowDep,
+    OperatorActor,
+    ReaderActor,
+    ServicesDep,
+    SessionDep,
+    UnitActor,
+)
+from web.routers.auth import home_of
+from web.routers.common import reference, view
+from web.schemas import assignment_view
+
+router = APIRouter(include_in_schema=False)
+
+
+def _page(
+    request: Request, services: ServicesDep, user: User, data: BrowserSessionDep, name: str, **context: Any
+) -> Response:
+    assert data is not None
+    return services.templates.TemplateResponse(
+        request,
+        name,
+        {
+            "user": user,
+            "role_label": labels.ROLE[user.role],
+            "csrf": data.csrf,
+            "labels": labels,
+            "natures": [(n.value, labels.NATURE[n]) for n in Nature],
+            "urgencies": [(u.value, labels.URGENCY[u]) for u in Urgency],
+            "reject_reasons": [(r.value, labels.REJECT_REASON[r]) for r in RejectReason],
+            "satisfactions": [(s.value, labels.SATISFACTION[s]) for s in Satisfaction],
+            "pause_reasons": labels.PAUSE_REASONS,
+            **context,
+        },
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request, services: ServicesDep, session: SessionDep, data: BrowserSessionDep) -> Response:
+    if data is None or data.user_id is None:
+        return RedirectResponse("/login", status_code=303)
+    from web.deps import current_user
+
+    return RedirectResponse(home_of(current_user(request, session, data).role), status_code=303)
+
+
+@router.get("/seat", response_class=HTMLResponse)
+def seat_page(
+    request: Request, actor: OperatorActor, user: CurrentUser, data: BrowserSessionDep, services: ServicesDep
+) -> Response:
+    return _page(request, services, user, data, "seat.html", title="坐席工作台")
+
+
+@router.get("/portal", response_class=HTMLResponse)
+def portal_page(
+    request: Request, actor: UnitActor, user: CurrentUser, data: BrowserSessionDep, services: ServicesDep
+) -> Response:
+    return _page(request, services, user, data, "portal.html", title="成员单位工单门户")
+
+
+@router.get("/desk", response_class=HTMLResponse)
+def desk_page(
+    request: Request, actor: BoardActor, user: CurrentUser, data: BrowserSessionDep, services: ServicesDep
+) -> Response:
+    return _page(request, services, user, data, "desk.html", title="派单与督办")
+
+
+@router.get("/intake", response_class=HTMLResponse)
+def intake_page(
+    request: Request, actor: IntakeActor, user: CurrentUser, data: BrowserSessionDep, services: ServicesDep
+) -> Response:
+    """The ticket form without a call (dispatchers recording a letter or a walk-in)."""
+    return _page(request, services, user, data, "seat.html", title="工单录入")
+
+
+@router.get("/wallboard", response_class=HTMLResponse)
+def wallboard_page(
+    request: Request, actor: BoardActor, user: CurrentUser, data: BrowserSessionDep, services: ServicesDep
+) -> Response:
+    return _page(request, services, user, data, "wallboard.html", title="12345热线运行监测大屏")
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports_page(
+    request: Request, actor: BoardActor, user: CurrentUser, data: BrowserSessionDep, services: ServicesDep
+) -> Response:
+    return _page(request, services, user, data, "reports.html", title="统计报表")
+
+
+@router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
+def ticket_page(
+    ticket_id: int,
+    request: Request,
+    actor: ReaderActor,
+    user: CurrentUser,
+    data: BrowserSessionDep,
+    services: ServicesDep,
+    session: SessionDep,
+    now: NowDep,
+) -> Response:
+    ticket = svc.get_ticket(session, ticket_id=ticket_id, actor=actor)
+    ref = reference(session, services)
+    return _page(
+        request,
+        services,
+        user,
+        data,
+        "ticket.html",
+        title=f"工单 {ticket.number}",
+        ticket=view(session, services, ticket, actor, now, ref),
+        assignments=[assignment_view(a, ref) for a in svc.assignments_of(session, ticket_id=ticket_id)],
+        events=list_events(session, ticket_id=ticket_id),
+        tz=services.rules.timezone,
+    )

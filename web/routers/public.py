@@ -1,0 +1,148 @@
+"""The public web form (no login): a ticket and a query code; the progress page by code and phone."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from hotline.enums import Channel, Nature, Role, TicketStatus
+from hotline.errors import DomainError, InvalidInput, NotFound
+from hotline.tickets.models import TicketCreate
+from hotline.tickets.service import create_ticket, find_ticket_for_citizen
+from hotline.timeline.service import list_events
+from hotline.users.models import Actor
+from web import labels
+from web.deps import NowDep, ServicesDep, SessionDep
+from web.routers.common import announce
+from web.security import check_csrf
+
+router = APIRouter(include_in_schema=False)
+WEB_FORM = Actor(role=Role.CHANNEL, name="网站留言")
+PUBLIC_STEPS = {
+    "create": "已受理",
+    "dispatch": "已派发承办单位",
+    "redispatch": "已改派承办单位",
+    "sign": "承办单位已签收",
+    "approve_extension": "办理期限已延长",
+    "reply": "承办单位已答复",
+    "callback_satisfied": "已回访，办结",
+    "callback_unsatisfied": "已回访，重新办理",
+    "callback_unreachable": "回访未接通，办结",
+    "close_on_spot": "已答复，办结",
+    "reject": "不予受理",
+    "merge": "已与同类诉求合并办理",
+}
+
+
+def _form_page(
+    request: Request, services: ServicesDep, name: str, status: int = 200, **context: object
+) -> Response:
+    data = services.codec.read_or_new(request)
+    response = services.templates.TemplateResponse(
+        request,
+        name,
+        {"csrf": data.csrf, "natures": [(n.value, labels.NATURE[n]) for n in Nature], **context},
+        status_code=status,
+    )
+    if data.new:
+        services.codec.write(response, request, data)
+    return response
+
+
+@router.get("/public", response_class=HTMLResponse)
+def public_form(request: Request, services: ServicesDep) -> Response:
+    return _form_page(request, services, "public_form.html", error="", values={})
+
+
+@router.post("/public", response_class=HTMLResponse)
+async def public_submit(
+    request: Request,
+    services: ServicesDep,
+    session: SessionDep,
+    now: NowDep,
+    caller_name: Annotated[str, Form(max_length=64)],
+    caller_phone: Annotated[str, Form(max_length=32)],
+    title: Annotated[str, Form(max_length=200)],
+    content: Annotated[str, Form(max_length=5000)],
+    address: Annotated[str, Form(max_length=200)] = "",
+    nature: Annotated[Nature, Form()] = Nature.OTHER,
+    confidential: Annotated[bool, Form()] = False,
+) -> Response:
+    await check_csrf(request, services.codec.read(request))
+    values = {
+        "caller_name": caller_name,
+        "caller_phone": caller_phone,
+        "title": title,
+        "content": content,
+        "address": address,
+    }
+    try:
+        if not caller_phone.strip():
+            raise InvalidInput("请填写联系电话，以便答复和回访")
+        suggestion = services.classifier.suggest(f"{title}。{content} {address}")
+        data = TicketCreate(
+            channel=Channel.WEB,
+            caller_name=caller_name,
+            caller_phone=caller_phone,
+            title=title,
+            content=content,
+            address=address,
+            nature=nature,
+            confidential=confidential,
+            district=suggestion.district or "",
+            street=suggestion.street or "",
+            suggested_unit_code=suggestion.units[0].unit_code if suggestion.units else None,
+        )
+        ticket = create_ticket(session, data=data, actor=WEB_FORM, now=now, rules=services.rules)
+    except DomainError as err:
+        return _form_page(request, services, "public_form.html", status=422, error=str(err), values=values)
+    announce(session, services, ticket, "create")
+    return _form_page(
+        request, services, "public_done.html", number=ticket.number, query_code=ticket.query_code
+    )
+
+
+@router.get("/public/progress", response_class=HTMLResponse)
+def progress_form(request: Request, services: ServicesDep) -> Response:
+    return _form_page(request, services, "public_progress.html", error="", ticket=None, steps=[])
+
+
+@router.post("/public/progress", response_class=HTMLResponse)
+async def progress(
+    request: Request,
+    services: ServicesDep,
+    session: SessionDep,
+    query_code: Annotated[str, Form(max_length=16)],
+    caller_phone: Annotated[str, Form(max_length=32)],
+) -> Response:
+    await check_csrf(request, services.codec.read(request))
+    try:
+        ticket = find_ticket_for_citizen(session, query_code=query_code, phone=caller_phone)
+    except NotFound:
+        return _form_page(
+            request,
+            services,
+            "public_progress.html",
+            status=404,
+            error="未找到：请核对查询码和手机号",
+            ticket=None,
+            steps=[],
+        )
+    assert ticket.id is not None
+    steps = [
+        (event.at, PUBLIC_STEPS[event.action])
+        for event in list_events(session, ticket_id=ticket.id)
+        if event.action in PUBLIC_STEPS
+    ]
+    reply = ticket.reply_text if ticket.status in {TicketStatus.REPLIED, TicketStatus.CLOSED} else ""
+    return _form_page(
+        request,
+        services,
+        "public_progress.html",
+        error="",
+        ticket=ticket,
+        status_label=labels.STATUS[ticket.status],
+        reply=reply,
+        steps=steps,
+        tz=services.rules.timezone,
+    )

@@ -1,0 +1,108 @@
+"""Sessions in a signed cookie, CSRF tokens bound to them, and the cookie's flags."""
+
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
+
+from web.config import CookieSecure, WebSettings
+from web.errors import CsrfRejected
+
+COOKIE = "hotline_session"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True, slots=True)
+class BrowserSession:
+    """What the cookie carries: who is logged in (None before login) and the CSRF token of this session."""
+
+    user_id: int | None
+    csrf: str
+    new: bool = False  # made on this request; the response must set the cookie
+
+
+class SessionCodec:
+    """Signs and checks session cookies; the signature's timestamp bounds a session's age."""
+
+    def __init__(self, settings: WebSettings) -> None:
+        secret = settings.secret_key.get_secret_value() or secrets.token_urlsafe(32)
+        self._serializer = URLSafeTimedSerializer(secret, salt="hotline.session")
+        self._settings = settings
+
+    def dumps(self, data: BrowserSession) -> str:
+        return self._serializer.dumps({"u": data.user_id, "c": data.csrf})
+
+    def loads(self, token: str) -> BrowserSession | None:
+        try:
+            raw = self._serializer.loads(token, max_age=self._settings.session_max_age_s)
+        except BadSignature:
+            return None
+        if not isinstance(raw, dict) or not isinstance(raw.get("c"), str):
+            return None
+        user_id = raw.get("u")
+        return BrowserSession(user_id=user_id if isinstance(user_id, int) else None, csrf=raw["c"])
+
+    def read(self, conn: HTTPConnection) -> BrowserSession | None:
+        cached = conn.scope.get("hotline.session")
+        if isinstance(cached, BrowserSession):
+            return cached
+        token = conn.cookies.get(COOKIE)
+        found = self.loads(token) if token else None
+        if found is not None:
+            conn.scope["hotline.session"] = found
+        return found
+
+    def read_or_new(self, conn: HTTPConnection) -> BrowserSession:
+        """The session of this browser, or a fresh anonymous one (for the login and public forms)."""
+        found = self.read(conn)
+        if found is None:
+            found = BrowserSession(user_id=None, csrf=secrets.token_urlsafe(24), new=True)
+            conn.scope["hotline.session"] = found
+        return found
+
+    def write(self, response: Response, conn: HTTPConnection, data: BrowserSession) -> None:
+        response.set_cookie(
+            COOKIE,
+            self.dumps(data),
+            max_age=self._settings.session_max_age_s,
+            httponly=True,
+            samesite="lax",
+            secure=self.secure(conn),
+            path="/",
+        )
+
+    def clear(self, response: Response, conn: HTTPConnection) -> None:
+        response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=self.secure(conn))
+
+    def secure(self, conn: HTTPConnection) -> bool:
+        mode = self._settings.cookie_secure
+        if mode is CookieSecure.AUTO:
+            return conn.url.scheme in {"https", "wss"}
+        return mode is CookieSecure.ALWAYS
+
+
+def login_session() -> BrowserSession:
+    """A fresh session at login: a new CSRF token, so a token seen before login is worthless after."""
+    return BrowserSession(user_id=None, csrf=secrets.token_urlsafe(24), new=True)
+
+
+async def check_csrf(request: Request, session: BrowserSession | None) -> None:
+    """Refuse a state-changing request unless it carries this session's token (header or form field)."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    if session is None:
+        raise CsrfRejected("no session: load the page again")
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not sent:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            sent = value if isinstance(value, str) else ""
+    if not sent or not hmac.compare_digest(sent.encode(), session.csrf.encode()):
+        raise CsrfRejected("missing or wrong CSRF token: load the page again")

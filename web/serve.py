@@ -1,0 +1,62 @@
+"""Starting the server for `hotline serve` and `hotline demo`."""
+
+import logging
+
+import typer
+import uvicorn
+
+from hotline.clock import SystemClock
+from hotline.config import Settings
+from hotline.db import make_engine, session_scope
+from hotline.migrate import upgrade
+from hotline.seed.data import DEMO_PASSWORD, DEMO_USERS
+from hotline.seed.service import seed
+from web import labels
+from web.app import create_app
+from web.config import WebSettings
+
+
+def demo_banner(url: str) -> str:
+    """What `hotline demo` prints: where to go and who to log in as."""
+    lines = [
+        "",
+        "12345 热线演示已启动 (demo running, calls simulated)",
+        f"  打开 open:      {url}",
+        f"  大屏 wallboard: {url}/wallboard   (supervisor)",
+        f"  市民留言 public form: {url}/public",
+        f"  API docs:       {url}/docs",
+        f"  密码 password (all users): {DEMO_PASSWORD}",
+        "  用户 users:",
+    ]
+    for username, display, role, unit in DEMO_USERS:
+        lines.append(f"    {username:<16} {labels.ROLE[role]:<6} {display}{'' if not unit else f' ({unit})'}")
+    lines.append("  Ctrl+C 停止 stop")
+    return "\n".join(lines)
+
+
+def serve_app(*, host: str | None, port: int | None, proxy_headers: bool, demo: bool) -> None:
+    settings = Settings()
+    web = WebSettings()
+    updates: dict[str, object] = {}
+    if host:
+        updates["host"] = host
+    if port is not None:
+        updates["port"] = port
+    if demo:
+        updates["simulator"] = True
+    web = web.model_copy(update=updates)
+    engine = make_engine(settings.database_url, echo=settings.echo_sql)
+    if demo:
+        upgrade(engine)
+        with session_scope(engine) as session:
+            report = seed(session, now=SystemClock().now(), demo=True)
+        added = ", ".join(f"{n} {what}" for what, n in report.added.items()) or "nothing new"
+        typer.echo(f"database {engine.url.render_as_string(hide_password=True)}: migrated, seeded ({added})")
+    app = create_app(settings, web=web, engine=engine)
+    url = f"http://{web.host}:{web.port}"
+    if demo:
+        typer.echo(demo_banner(url))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # One worker, always: live pages hold their websockets in this process, and in the demo the
+    # simulator runs here too. Scale out with several `hotline serve` processes sharing Redis.
+    uvicorn.run(app, host=web.host, port=web.port, proxy_headers=proxy_headers, log_level="info", workers=1)

@@ -1,0 +1,70 @@
+"""Wiring of the phone side into the app, in one place: the call simulator for the demo.
+
+With Asterisk the bridge runs as its own process (`hotline ami run`, one per deployment) and
+reaches the pages through the database and Redis; the app then only needs ``AmiCallControl``.
+In the demo the simulator runs inside the one app process and its ``SimulatedCallControl``
+fills the ``CallControl`` port, so pause, transfer and click-to-call work without a PBX.
+"""
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Sequence
+
+from hotline.calls.events import CallEvent
+from hotline.calls.service import CallPolicy, handle_call_event
+from hotline.db import session_scope
+from telephony.simulator import SimConfig, Simulation
+from web.cli_calls import BufferedPublisher
+from web.deps import AppServices
+
+log = logging.getLogger(__name__)
+DEMO_CONFIG = SimConfig(seats=6, calls_per_day=2500)
+
+
+class SerialisedSink:
+    """The simulator's sink: each batch one transaction, off the loop, taking turns with web writes."""
+
+    def __init__(self, services: AppServices) -> None:
+        self._services = services
+        self._policy = CallPolicy(short_abandon_s=services.settings.short_abandon_s)
+
+    async def handle(self, events: Sequence[CallEvent]) -> None:
+        await asyncio.to_thread(self._handle, list(events))
+
+    def _handle(self, events: list[CallEvent]) -> None:
+        buffer = BufferedPublisher()
+        with self._services.write_lock, session_scope(self._services.engine) as session:
+            for event in events:
+                handle_call_event(session, event=event, publisher=buffer, policy=self._policy, commit=False)
+        buffer.flush_to(self._services.hub)
+
+
+class SimulatorRunner:
+    """The demo's call centre: plays simulated calls into the database and the hub until stopped."""
+
+    def __init__(self, services: AppServices, *, config: SimConfig = DEMO_CONFIG, speed: float = 1.0) -> None:
+        sink = SerialisedSink(services)
+        self.simulation = Simulation(
+            sink, clock=services.clock, rng=random.Random(), speed=speed, config=config
+        )
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="call-simulator")
+
+    async def _run(self) -> None:
+        try:
+            stats = await self.simulation.run(stop=self._stop)
+            log.info("simulator stopped after %s calls", stats.calls)
+        except Exception:
+            log.exception("the call simulator failed")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        self.simulation.poke()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(self._task, timeout=5)
