@@ -86,7 +86,11 @@ def emergency_figures(model: RoutingModel | None, *, below: float) -> dict[str, 
 
 
 def build(out_dir: Path = SHIPPED_MODEL_DIR, *, config: ModelConfig | None = None) -> dict[str, Any]:
-    """Train the shipped model from ``classifier/data`` and save it with its card."""
+    """Train the shipped model from ``classifier/data`` and save it with its card.
+
+    One thread by default: the corpus is small, and a rebuild then gives the same weights.
+    """
+    config = config or ModelConfig(n_jobs=1)
     corpus = data_file("corpus.csv")
     data = read_labelled(corpus, text_col="text", label_cols=list(HEADS.values()))
     started = time.perf_counter()

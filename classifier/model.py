@@ -235,6 +235,7 @@ def save_model(
         "metrics": dict(metrics),
         **(extra or {}),
     }
+    drop_pruned_vocabulary(model.features)  # again: using the model re-creates a cache in it
     _atomic_write(directory / MODEL_FILE, lambda p: joblib.dump(model, p, compress=("zlib", 3)))
     _atomic_write(
         directory / CARD_FILE,

@@ -99,3 +99,10 @@ def test_the_fast_single_text_path_gives_scikit_learns_features(small_model: Rou
         slow = sparse.hstack([vec.transform([normalize(text)]) for _, vec in vectorizers]).toarray()
         assert fast.shape == slow.shape
         assert np.allclose(fast, slow, atol=1e-6)
+
+
+def test_saving_the_same_model_twice_gives_the_same_bytes(small_model: RoutingModel, tmp_path: Path) -> None:
+    small_model.proba("unit", ["用过以后再存"])  # using a model must not leave per-process state in it
+    for name in ("a", "b"):
+        save_model(small_model, tmp_path / name, data_sha256="0" * 64, metrics={}, training_rows=1)
+    assert (tmp_path / "a" / MODEL_FILE).read_bytes() == (tmp_path / "b" / MODEL_FILE).read_bytes()
