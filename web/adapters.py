@@ -5,11 +5,13 @@ the port's field names, so the adapter copies them. When the model is missing (n
 shipped yet) the app still runs: suggestions are empty, the emergency rules still work.
 """
 
-import importlib
 import logging
 from collections.abc import Sequence
-from typing import Any
 
+from classifier.duplicates import DuplicateIndex, OpenTicket
+from classifier.emergency import EmergencyAlert, detect_emergency
+from classifier.places import extract_place
+from classifier.service import RoutingClassifier
 from hotline.ports import (
     Classifier,
     DuplicateCandidate,
@@ -22,44 +24,32 @@ from hotline.ports import (
 log = logging.getLogger(__name__)
 
 
-def _optional(module: str) -> Any:
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        return None
+def _emergency(alert: EmergencyAlert | None) -> Emergency | None:
+    return Emergency(alert.transfer_to, alert.reason, alert.matched) if alert else None
 
 
 class RulesOnlyClassifier:
-    """No model: no unit suggestions; the package's emergency rules, place names and duplicate
-    index (when present) still flag 110/119/120, name the district and find likely duplicates."""
-
-    def __init__(self) -> None:
-        self._emergency = _optional("classifier.emergency")
-        self._places = _optional("classifier.places")
-        self._duplicates = _optional("classifier.duplicates")
+    """No model: no unit suggestions; the emergency rules, place names and duplicate index still
+    flag 110/119/120, name the district and find likely duplicates."""
 
     def suggest(self, text: str) -> Suggestion:
-        alert = self._emergency.detect_emergency(text) if self._emergency is not None else None
-        emergency = Emergency(alert.transfer_to, alert.reason, alert.matched) if alert else None
-        place = self._places.extract_place(text) if self._places is not None else None
+        emergency = _emergency(detect_emergency(text))
+        place = extract_place(text)
         return Suggestion(
             units=(),
             urgency="critical" if emergency else None,
-            district=place.district if place else None,
-            street=place.street if place else None,
+            district=place.district,
+            street=place.street,
             emergency=emergency,
         )
 
     def duplicates(
         self, text: str, *, district: str = "", candidates: Sequence[OpenTicketText], limit: int = 5
     ) -> Sequence[DuplicateCandidate]:
-        if self._duplicates is None or not candidates:
+        if not candidates:
             return ()
-        index = self._duplicates.DuplicateIndex()
-        index.add_many(
-            self._duplicates.OpenTicket(c.ticket_id, c.text, c.district, c.created_at_epoch)
-            for c in candidates
-        )
+        index = DuplicateIndex()
+        index.add_many(OpenTicket(c.ticket_id, c.text, c.district, c.created_at_epoch) for c in candidates)
         found = index.search(text, district=district, limit=limit)
         return tuple(DuplicateCandidate(int(d.ticket_id), float(d.score)) for d in found)
 
@@ -67,24 +57,21 @@ class RulesOnlyClassifier:
 class RoutingClassifierAdapter:
     """The classifier package's facade seen through the core's Classifier port."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: RoutingClassifier) -> None:
         self._inner = inner
 
     def suggest(self, text: str) -> Suggestion:
         found = self._inner.suggest(text)
-        alert = getattr(found, "emergency", None)
         return Suggestion(
             units=tuple(UnitScore(u.unit_code, float(u.confidence)) for u in found.units)[:3],
-            category_code=getattr(found, "category_code", None),
-            category_confidence=float(getattr(found, "category_confidence", 0.0)),
-            nature=getattr(found, "nature", None),
-            urgency=getattr(found, "urgency", None),
-            district=getattr(found, "district", None),
-            street=getattr(found, "street", None),
-            emergency=Emergency(alert.transfer_to, alert.reason, getattr(alert, "matched", ""))
-            if alert
-            else None,
-            unsure=bool(getattr(found, "unsure", True)),
+            category_code=found.category_code,
+            category_confidence=float(found.category_confidence),
+            nature=found.nature,
+            urgency=found.urgency,
+            district=found.district,
+            street=found.street,
+            emergency=_emergency(found.emergency),
+            unsure=found.unsure,
         )
 
     def duplicates(
@@ -99,8 +86,7 @@ def load_classifier(*, enabled: bool = True) -> Classifier:
     if not enabled:
         return RulesOnlyClassifier()
     try:
-        service: Any = importlib.import_module("classifier.service")
-        return RoutingClassifierAdapter(service.RoutingClassifier.load())
+        return RoutingClassifierAdapter(RoutingClassifier.load())
     except Exception as err:  # a missing or incompatible model must not stop the hotline
         log.warning("classifier unavailable, suggestions off: %s", err)
         return RulesOnlyClassifier()
