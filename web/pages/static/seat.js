@@ -52,7 +52,8 @@ async function showPop(linkedid) {
   $("pop-repeat").textContent = "重复来电（30天内 " + pop.previous_calls + " 次，在办 " + pop.open_tickets.length + " 件）";
   $("pop-open").replaceChildren(...pop.open_tickets.map(ticketItem));
   $("pop-history").replaceChildren(...pop.recent_tickets.map(ticketItem));
-  if (!ticket) {
+  // The same pop can arrive twice (websocket and page load); never wipe what the operator typed.
+  if (!ticket && $("call_linkedid").value !== pop.linkedid) {
     newTicket();
     $("caller_phone").value = pop.caller_number;
     $("caller_name").value = pop.caller_name;
