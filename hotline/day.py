@@ -11,11 +11,16 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from hotline.calls.models import Call, Seat
+from hotline.calls.events import CallEvent
+from hotline.calls.events import CallEventKind as K
+from hotline.calls.models import Call
+from hotline.calls.service import CallPolicy, get_call, handle_call_event
 from hotline.clock import FixedClock
-from hotline.enums import CallOutcome, Nature, RejectReason, Satisfaction, SeatState, Urgency, WorklistState
+from hotline.enums import Nature, RejectReason, Satisfaction, Urgency
 from hotline.knowledge.service import search_articles
 from hotline.metrics.service import period_metrics, unit_ranking
+from hotline.ports import NullPublisher
+from hotline.seed.data import SEATS
 from hotline.seed.service import seed
 from hotline.sla.calendar import SHANGHAI
 from hotline.sla.service import due_now, load_calendar
@@ -27,6 +32,10 @@ from hotline.users.models import Actor, User
 from hotline.users.service import actor_for
 
 Say = Callable[[str], None]
+QUEUE = "12345"
+SEAT_1001 = SEATS[0][1]
+# The day's worklist keeps only the callers who waited: a 3 s hang-up is shown as a short abandon.
+DAY_CALLS = CallPolicy(worklist_short_abandons=False)
 
 
 def run_day(session: Session, *, start: datetime, say: Say) -> list[Ticket]:
@@ -272,52 +281,36 @@ def _unit_actor(session: Session, code: str) -> Actor:
     return actor_for(session.exec(select(User).where(User.unit_id == unit_id)).one())
 
 
-def _seat(session: Session, code: str) -> Seat:
-    return session.exec(select(Seat).where(Seat.code == code)).one()
-
-
 def _answered_call(
     session: Session, *, linkedid: str, number: str, name: str, joined: datetime, wait_s: int
 ) -> Call:
-    seat = _seat(session, "1001")
+    """A call answered at seat 1001 after ``wait_s``, talked 4 minutes: through the telephony vocabulary."""
     answered = joined + timedelta(seconds=wait_s)
-    call = session.exec(select(Call).where(Call.linkedid == linkedid)).first() or Call(
-        linkedid=linkedid,
-        caller_number=number,
-        caller_name=name,
-        queue="12345",
-        joined_at=joined,
-        ringing_at=answered - timedelta(seconds=2),
-        answered_at=answered,
-        ended_at=answered + timedelta(minutes=4),
-        wait_s=wait_s,
-        ring_s=2,
-        talk_s=240,
-        outcome=CallOutcome.ANSWERED,
-        seat_id=seat.id,
-        interface=seat.interface,
+    seat = {"linkedid": linkedid, "queue": QUEUE, "interface": SEAT_1001}
+    _play(
+        session,
+        CallEvent(kind=K.QUEUED, at=joined, caller_number=number, caller_name=name, **seat),
+        CallEvent(kind=K.SEAT_RINGING, at=answered - timedelta(seconds=2), **seat),
+        CallEvent(kind=K.ANSWERED, at=answered, **seat),
+        CallEvent(kind=K.COMPLETED, at=answered + timedelta(minutes=4), talk_s=240, reason="agent", **seat),
     )
-    seat.state, seat.state_since = SeatState.READY, call.ended_at
-    session.add_all([call, seat])
-    session.commit()
-    return call
+    return get_call(session, linkedid=linkedid)
 
 
 def _abandoned_call(session: Session, *, linkedid: str, number: str, joined: datetime, wait_s: int) -> Call:
-    short = wait_s < 5
-    call = session.exec(select(Call).where(Call.linkedid == linkedid)).first() or Call(
-        linkedid=linkedid,
-        caller_number=number,
-        queue="12345",
-        joined_at=joined,
-        ended_at=joined + timedelta(seconds=wait_s),
-        wait_s=wait_s,
-        outcome=CallOutcome.SHORT_ABANDON if short else CallOutcome.ABANDONED,
-        worklist=WorklistState.NONE if short else WorklistState.PENDING,
+    """A caller who hangs up after ``wait_s`` in the queue."""
+    _play(
+        session,
+        CallEvent(kind=K.QUEUED, at=joined, linkedid=linkedid, queue=QUEUE, caller_number=number),
+        CallEvent(kind=K.ABANDONED, at=joined + timedelta(seconds=wait_s), linkedid=linkedid, hold_s=wait_s),
     )
-    session.add(call)
-    session.commit()
-    return call
+    return get_call(session, linkedid=linkedid)
+
+
+def _play(session: Session, *events: CallEvent) -> None:
+    publisher = NullPublisher()
+    for event in events:
+        handle_call_event(session, event=event, publisher=publisher, policy=DAY_CALLS)
 
 
 def _id(ticket: Ticket) -> int:
