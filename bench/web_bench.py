@@ -26,12 +26,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
 from websockets.asyncio.client import connect
 
 import hotline.models  # noqa: F401  (registers every table)
-from hotline.db import make_engine
+from hotline.db import make_engine, with_search_path
 from hotline.enums import Role
 from hotline.seed.data import DEMO_PASSWORD
 from hotline.seed.service import seed
@@ -65,9 +65,7 @@ def database(kind: str, pg_url: str | None, folder: Path) -> Iterator[str]:
         url = f"sqlite:///{folder / 'bench.db'}"
     else:
         assert pg_url is not None
-        url = (
-            make_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
-        )
+        url = with_search_path(pg_url, schema)
     engine = make_engine(url)
     if kind == "postgresql":
         with engine.begin() as conn:

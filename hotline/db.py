@@ -32,6 +32,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def with_search_path(url: str, schema: str) -> str:
+    """``url`` with PostgreSQL's search_path set to ``schema``, so one server can hold separate schemas."""
+    return make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Build an engine; a SQLite file gets its folder, foreign keys and WAL."""
     parsed = make_url(url)

@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
 import hotline.models  # noqa: F401  (registers every table)
 from hotline.clock import FixedClock
-from hotline.db import make_engine
+from hotline.db import make_engine, with_search_path
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -42,9 +42,7 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         found = postgres_url()
         if found is None:
             pytest.skip(f"PostgreSQL leg: set {PG_ENV} (CI points it at 127.0.0.1:5432)")
-        url = (
-            make_url(found).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
-        )
+        url = with_search_path(found, schema)
     eng = make_engine(url)
     try:
         if eng.dialect.name == "postgresql":

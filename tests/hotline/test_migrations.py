@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect, make_url, text
+from sqlalchemy import Engine, inspect, text
 from sqlmodel import SQLModel
 
 import hotline.models  # noqa: F401
-from hotline.db import make_engine
+from hotline.db import make_engine, with_search_path
 from hotline.migrate import upgrade
 from tests.conftest import postgres_url
 
@@ -27,9 +27,7 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
     if found is None:
         pytest.skip("PostgreSQL leg: set HOTLINE_TEST_DATABASE_URL")
     schema = f"mig_{os.getpid()}"
-    engine = make_engine(
-        make_url(found).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
-    )
+    engine = make_engine(with_search_path(found, schema))
     with engine.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         conn.execute(text(f"CREATE SCHEMA {schema}"))

@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, select
 
 import hotline.models  # noqa: F401  (registers every table)
 from hotline.clock import FixedClock
 from hotline.config import Settings
-from hotline.db import make_engine
+from hotline.db import make_engine, with_search_path
 from hotline.seed.data import DEMO_PASSWORD
 from hotline.seed.service import seed
 from hotline.users.models import User
@@ -60,9 +60,7 @@ def build_engine(backend: str, tmp: Path, template: Path | None = None) -> Engin
         if not found:
             pytest.skip(f"PostgreSQL leg: set {PG_ENV} (CI points it at 127.0.0.1:5432)")
         schema = f"test_web_{os.getpid()}_{next(_counter)}"
-        url = (
-            make_url(found).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
-        )
+        url = with_search_path(found, schema)
         engine = make_engine(url)
         try:
             with engine.begin() as conn:
