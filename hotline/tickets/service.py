@@ -92,7 +92,7 @@ def find_ticket_for_citizen(session: Session, *, query_code: str, phone: str) ->
     Both must match, so a leaked code alone reveals nothing.
     """
     code = query_code.strip().upper()
-    digits = phone.strip().replace(" ", "").replace("-", "")
+    digits = _phone_digits(phone)
     ticket = (
         session.exec(select(Ticket).where(Ticket.query_code == code, Ticket.caller_phone == digits)).first()
         if code and digits
@@ -878,14 +878,15 @@ def _clean_fields(values: dict[str, Any], *, partial: bool) -> dict[str, Any]:
 
 
 def _clean_phone(phone: str) -> str:
-    digits = (
-        clean_text(phone, field="caller_phone", max_len=32, allow_empty=True)
-        .replace(" ", "")
-        .replace("-", "")
-    )
+    digits = _phone_digits(clean_text(phone, field="caller_phone", max_len=32, allow_empty=True))
     if digits and not (digits.lstrip("+").isdigit() and digits.isascii()):
         raise InvalidInput(f"caller_phone: {phone!r} is not a phone number")
     return digits
+
+
+def _phone_digits(phone: str) -> str:
+    """A number as typed (spaces, dashes) in the one form it is stored and looked up by."""
+    return phone.strip().replace(" ", "").replace("-", "")
 
 
 def _note(note: str) -> str:
