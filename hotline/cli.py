@@ -9,6 +9,7 @@ import typer
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from hotline.categories.models import Category
 from hotline.clock import SystemClock
 from hotline.config import Settings
 from hotline.day import run_day
@@ -58,6 +59,7 @@ def export_training(out: Path) -> None:
         writer = csv.writer(handle)
         writer.writerow(["text", "unit", "category", "suggested"])
         units = {u.id: u.code for u in session.exec(select(Unit))}
+        categories = {c.id: c.code for c in session.exec(select(Category))}
         rows = session.exec(
             select(Ticket).where(
                 col(Ticket.status) == TicketStatus.CLOSED, col(Ticket.lead_unit_id).is_not(None)
@@ -69,7 +71,7 @@ def export_training(out: Path) -> None:
                 [
                     f"{ticket.title}。{ticket.content}",
                     units.get(ticket.lead_unit_id, ""),
-                    ticket.category_id or "",
+                    categories.get(ticket.category_id, ""),
                     units.get(ticket.suggested_unit_id, ""),
                 ]
             )

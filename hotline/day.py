@@ -15,6 +15,7 @@ from hotline.calls.events import CallEvent
 from hotline.calls.events import CallEventKind as K
 from hotline.calls.models import Call
 from hotline.calls.service import CallPolicy, get_call, handle_call_event
+from hotline.categories.service import get_category_by_code
 from hotline.clock import FixedClock
 from hotline.enums import Nature, RejectReason, Satisfaction, Urgency
 from hotline.knowledge.service import search_articles
@@ -71,6 +72,7 @@ def run_day(session: Session, *, start: datetime, say: Say) -> list[Ticket]:
             nature=Nature.COMPLAINT,
             district="双清区",
             street="龙须塘街道",
+            category_id=get_category_by_code(session, code="env.noise").id,
             call_linkedid=call.linkedid,
             suggested_unit_code="urban",
         ),

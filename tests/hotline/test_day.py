@@ -1,5 +1,6 @@
 """The scripted day: a ticket's whole life through the services, and the CLI that prints it."""
 
+import csv
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from hotline.calls.models import Call
-from hotline.cli import day_command, seed_command
+from hotline.cli import day_command, export_training, seed_command
 from hotline.day import run_day
 from hotline.enums import Satisfaction, TicketStatus, WorklistState
 from hotline.sla.calendar import SHANGHAI
@@ -55,3 +56,22 @@ def test_day_and_seed_from_the_command_line(tmp_path: Path, monkeypatch: pytest.
     holiday = runner.invoke(app, ["day", "--date", "2026-10-02"])
     assert holiday.exit_code != 0
     assert "not a working day" in holiday.output
+
+
+def test_export_training_writes_unit_and_category_codes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'export.db'}")
+    app = typer.Typer()
+    app.command("day")(day_command)
+    app.command("export")(export_training)
+    runner = CliRunner()
+    assert runner.invoke(app, ["day", "--date", "2026-11-23"]).exit_code == 0
+    out = tmp_path / "train.csv"
+    result = runner.invoke(app, ["export", str(out)])
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    # the day closes one dispatched ticket: 工地夜间施工噪音扰民, led by 城管 and suggested as such
+    assert [(r["unit"], r["category"], r["suggested"]) for r in rows] == [("urban", "env.noise", "urban")]
+    assert rows[0]["text"].startswith("工地夜间施工噪音扰民。")
