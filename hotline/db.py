@@ -67,14 +67,31 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_IMMEDIATE = "hotline_sqlite_immediate"
+
+
+def writer(engine: Engine) -> Engine:
+    """The engine for a transaction that will write.
+
+    On SQLite its transactions begin IMMEDIATE: they take the database's write lock at BEGIN,
+    waiting up to busy_timeout for it. A deferred transaction that reads and then writes fails
+    at once ("database is locked") when another process or thread wrote in between; the web
+    processes and the phone bridge all write to the same file. PostgreSQL needs nothing.
+    """
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(**{_IMMEDIATE: True})
+
+
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    immediate = connection.get_execution_options().get(_IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
-    with Session(engine, expire_on_commit=False) as session:
+    """One unit of work that writes: commit on success, roll back on any error."""
+    with Session(writer(engine), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -29,11 +29,18 @@ def serve(
     proxy_headers: Annotated[
         bool, typer.Option(help="trust X-Forwarded-* from the proxy that terminates TLS (Secure cookies)")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="worker processes (one per core); more than one needs HOTLINE_REDIS_URL and a secret key",
+        ),
+    ] = 1,
 ) -> None:
-    """Run the web app, one worker (it holds the live pages' connections; see docs/web.md)."""
+    """Run the web app (see docs/web.md for running several workers)."""
     from web.serve import serve_app
 
-    serve_app(host=host, port=port, proxy_headers=proxy_headers, demo=False)
+    serve_app(host=host, port=port, proxy_headers=proxy_headers, demo=False, workers=workers)
 
 
 @app.command("demo")

@@ -1,9 +1,9 @@
 """Dependencies and their ``Annotated`` aliases: the app's services, a DB session, now, the actor."""
 
-import threading
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -14,6 +14,7 @@ from starlette.requests import HTTPConnection
 
 from hotline.clock import Clock
 from hotline.config import Rules, Settings
+from hotline.db import writer
 from hotline.enums import Role
 from hotline.errors import PermissionDenied
 from hotline.metrics.models import MetricRules
@@ -42,13 +43,11 @@ class AppServices:
     metric_rules: MetricRules
     call_control: CallControl | None = None
     extras: dict[str, object] = field(default_factory=dict)
-    # SQLite has one writer; a read that later writes fails at once ("database is locked") when
-    # another write slipped in between. Write requests in this process take turns instead.
-    write_lock: threading.Lock = field(default_factory=threading.Lock)
 
-    @property
-    def serialise_writes(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
+    @cached_property
+    def writer(self) -> Engine:
+        """The engine for requests that write (see ``hotline.db.writer``)."""
+        return writer(self.engine)
 
 
 def app_services(conn: HTTPConnection) -> AppServices:
@@ -65,23 +64,21 @@ async def get_services(conn: HTTPConnection) -> AppServices:
 ServicesDep = Annotated[AppServices, Depends(get_services)]
 
 
-# Requests that wait on the phone system, whose events come back through the same lock: they
-# must not hold it while they wait.
+# Requests that wait on the phone system, whose events are written by another transaction
+# meanwhile: they must not reserve the database while they wait.
 PHONE_PATHS = frozenset({"/api/seats/me/state", "/api/calls/transfer", "/api/calls/dial"})
 
 
 def get_session(conn: HTTPConnection, services: ServicesDep) -> Iterator[Session]:
-    """One database session per request; the services commit their own work."""
+    """One database session per request; the services commit their own work.
+
+    A request that writes gets the writer engine: on SQLite its transaction reserves the
+    database at BEGIN, so concurrent writers (other threads, other app processes, the phone
+    bridge) queue instead of failing with "database is locked".
+    """
     writes = conn.scope.get("method") in UNSAFE_METHODS and conn.url.path not in PHONE_PATHS
-    lock = services.write_lock if services.serialise_writes and writes else None
-    if lock is not None:
-        lock.acquire()
-    try:
-        with Session(services.engine, expire_on_commit=False) as session:
-            yield session
-    finally:
-        if lock is not None:
-            lock.release()
+    with Session(services.writer if writes else services.engine, expire_on_commit=False) as session:
+        yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

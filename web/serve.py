@@ -34,7 +34,22 @@ def demo_banner(url: str) -> str:
     return "\n".join(lines)
 
 
-def serve_app(*, host: str | None, port: int | None, proxy_headers: bool, demo: bool) -> None:
+def workers_problem(web: WebSettings, workers: int) -> str | None:
+    """Why this configuration cannot run several worker processes, or None when it can."""
+    if workers == 1:
+        return None
+    if web.simulator:
+        return "the call simulator (the demo) runs in one worker only"
+    if not web.redis_url:
+        return "several workers need HOTLINE_REDIS_URL: live pages hear events from every worker through it"
+    if not web.secret_key.get_secret_value():
+        return "several workers need HOTLINE_WEB_SECRET_KEY: each would sign sessions with its own random key"
+    return None
+
+
+def serve_app(
+    *, host: str | None, port: int | None, proxy_headers: bool, demo: bool, workers: int = 1
+) -> None:
     settings = Settings()
     web = WebSettings()
     updates: dict[str, object] = {}
@@ -45,18 +60,33 @@ def serve_app(*, host: str | None, port: int | None, proxy_headers: bool, demo: 
     if demo:
         updates["simulator"] = True
     web = web.model_copy(update=updates)
-    engine = make_engine(settings.database_url, echo=settings.echo_sql)
+    problem = workers_problem(web, workers)
+    if problem:
+        raise typer.BadParameter(problem, param_hint="--workers")
+    engine = make_engine(settings.database_url, echo=settings.echo_sql)  # workers build their own
     if demo:
         upgrade(engine)
         with session_scope(engine) as session:
             report = seed(session, now=SystemClock().now(), demo=True)
         added = ", ".join(f"{n} {what}" for what, n in report.added.items()) or "nothing new"
         typer.echo(f"database {engine.url.render_as_string(hide_password=True)}: migrated, seeded ({added})")
-    app = create_app(settings, web=web, engine=engine)
     url = f"http://{web.host}:{web.port}"
     if demo:
         typer.echo(demo_banner(url))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # One worker, always: live pages hold their websockets in this process, and in the demo the
-    # simulator runs here too. Scale out with several `hotline serve` processes sharing Redis.
-    uvicorn.run(app, host=web.host, port=web.port, proxy_headers=proxy_headers, log_level="info", workers=1)
+    if workers > 1:
+        # Each worker process builds its own app from the same environment; they share the
+        # database and Redis, and the kernel spreads connections over them.
+        engine.dispose()
+        uvicorn.run(
+            "web.app:create_app",
+            factory=True,
+            host=web.host,
+            port=web.port,
+            proxy_headers=proxy_headers,
+            log_level="info",
+            workers=workers,
+        )
+        return
+    app = create_app(settings, web=web, engine=engine)
+    uvicorn.run(app, host=web.host, port=web.port, proxy_headers=proxy_headers, log_level="info")

@@ -24,7 +24,7 @@ DEMO_CONFIG = SimConfig(seats=6, calls_per_day=2500)
 
 
 class SerialisedSink:
-    """The simulator's sink: each batch one transaction, off the loop, taking turns with web writes."""
+    """The simulator's sink: each batch one write transaction, off the loop."""
 
     def __init__(self, services: AppServices) -> None:
         self._services = services
@@ -35,7 +35,7 @@ class SerialisedSink:
 
     def _handle(self, events: list[CallEvent]) -> None:
         buffer = BufferedPublisher()
-        with self._services.write_lock, session_scope(self._services.engine) as session:
+        with session_scope(self._services.engine) as session:
             for event in events:
                 handle_call_event(session, event=event, publisher=buffer, policy=self._policy, commit=False)
         buffer.flush_to(self._services.hub)

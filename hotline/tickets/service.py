@@ -64,6 +64,7 @@ _TEXT_LIMITS = {
     "street": 64,
 }
 _REQUIRED = {"title", "content"}
+_CREATE_ONLY = {"call_linkedid", "suggested_unit_code"}  # TicketCreate fields that are not columns
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -172,19 +173,17 @@ def create_ticket(
     )
     if data.category_id is not None and session.get(Category, data.category_id) is None:
         raise InvalidInput(f"unknown category {data.category_id}")
-    ticket = Ticket.model_validate(
-        data,
-        update={
-            **fields,
-            "number": next_ticket_number(session, now=now, tz=ZoneInfo(rules.timezone)),
-            "query_code": new_query_code(),
-            "status": TicketStatus.DRAFT,
-            "call_id": call_id,
-            "created_by_id": actor.user_id,
-            "suggested_unit_id": suggested,
-            "created_at": now,
-            "updated_at": now,
-        },
+    # ``data`` is already validated: build the row directly (model_validate would check it again).
+    ticket = Ticket(
+        **(data.model_dump(exclude=_CREATE_ONLY) | fields),
+        number=next_ticket_number(session, now=now, tz=ZoneInfo(rules.timezone)),
+        query_code=new_query_code(),
+        status=TicketStatus.DRAFT,
+        call_id=call_id,
+        created_by_id=actor.user_id,
+        suggested_unit_id=suggested,
+        created_at=now,
+        updated_at=now,
     )
     session.add(ticket)
     session.flush()

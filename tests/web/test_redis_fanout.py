@@ -4,10 +4,13 @@ import json
 import os
 import re
 import shutil
+import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -30,8 +33,8 @@ def _redis_up() -> str | None:
     return None
 
 
-def _start(db: Path, prefix: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    env = {
+def _env(db: Path, prefix: str) -> dict[str, str]:
+    return {
         **os.environ,
         "HOTLINE_DATABASE_URL": f"sqlite:///{db}",
         "HOTLINE_REDIS_URL": REDIS_URL,
@@ -40,28 +43,33 @@ def _start(db: Path, prefix: str, log: Path) -> tuple[subprocess.Popen[bytes], s
         "HOTLINE_WEB_REDIS_CHANNEL_PREFIX": prefix,
         "HOTLINE_WEB_WALLBOARD_MIN_INTERVAL_S": "0.05",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "web.app:create_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-    ]
+
+
+def _start(
+    env: dict[str, str], log: Path, command: list[str] | None = None, workers: int = 1
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start an app process (uvicorn on a free port unless told otherwise); wait until each worker runs."""
+    command = command or [sys.executable, "-m", "uvicorn", "--factory", "web.app:create_app", "--port", "0"]
     with log.open("wb") as sink:
         process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
-        found = re.search(r"running on http://127\.0\.0\.1:(\d+)", log.read_text(errors="replace"))
-        if found:
+        output = log.read_text(errors="replace")
+        found = re.search(r"running on http://127\.0\.0\.1:(\d+)", output)
+        if found and output.count("Application startup complete") >= workers:
             return process, f"127.0.0.1:{found.group(1)}"
         time.sleep(0.1)
     process.kill()
     process.wait()
     pytest.fail(f"an app process did not start: {log.read_text(errors='replace')[-2000:]}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 @pytest.fixture
@@ -72,17 +80,12 @@ def two_apps(tmp_path: Path, sqlite_template: Path) -> Iterator[tuple[str, str]]
     db = tmp_path / "shared.db"
     shutil.copyfile(sqlite_template, db)
     prefix = f"hotline-test-{os.getpid()}-{time.monotonic_ns()}:"
-    started = [_start(db, prefix, tmp_path / f"app{n}.log") for n in range(2)]
+    started = [_start(_env(db, prefix), tmp_path / f"app{n}.log") for n in range(2)]
     try:
         yield started[0][1], started[1][1]
     finally:
         for process, _ in started:
-            process.terminate()
-        for process, _ in started:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            _stop(process)
 
 
 def test_an_event_in_one_process_reaches_a_wallboard_on_the_other(two_apps: tuple[str, str]) -> None:
@@ -114,3 +117,71 @@ def test_an_event_in_one_process_reaches_a_wallboard_on_the_other(two_apps: tupl
                 if "跨进程的工单" in titles:
                     break
             assert time.monotonic() - started < 2.0
+
+
+def test_hotline_serve_with_two_workers_takes_concurrent_writes_on_one_sqlite_file(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    """`hotline serve --workers 2`: two processes write the same SQLite file; no ticket is lost."""
+    reason = _redis_up()
+    if reason:
+        pytest.skip(reason)
+    db = tmp_path / "shared.db"
+    shutil.copyfile(sqlite_template, db)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "web.cli", "serve", "--port", str(port), "--workers", "2"]
+    env = _env(db, f"hotline-test-{os.getpid()}-{time.monotonic_ns()}:")
+    process, host = _start(env, tmp_path / "serve.log", command, workers=2)
+    try:
+        with httpx.Client(base_url=f"http://{host}") as login:
+            token = login.post(
+                "/api/login", json={"username": "operator1", "password": DEMO_PASSWORD}
+            ).json()["csrf_token"]
+            cookies = dict(login.cookies)
+
+        def create(n: int) -> tuple[int, str]:
+            # a new connection each time, so the kernel spreads them over both workers
+            with httpx.Client(base_url=f"http://{host}", cookies=cookies) as client:
+                response = client.post(
+                    "/api/tickets", json={**TICKET, "title": f"并发 {n}"}, headers={"X-CSRF-Token": token}
+                )
+                return response.status_code, response.json()["ticket"]["number"]
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(create, range(60)))
+        assert [status for status, _ in results] == [201] * 60
+        assert len({number for _, number in results}) == 60
+        with sqlite3.connect(db) as conn:
+            titles = {row[0] for row in conn.execute("SELECT title FROM ticket WHERE title LIKE '并发 %'")}
+        assert titles == {f"并发 {n}" for n in range(60)}
+        log = (tmp_path / "serve.log").read_text(errors="replace")
+        assert len(set(re.findall(r"Started server process \[(\d+)\]", log))) == 2
+    finally:
+        _stop(process)
+
+
+@pytest.mark.parametrize(
+    ("env", "problem"),
+    [
+        ({}, "HOTLINE_REDIS_URL"),
+        ({"HOTLINE_REDIS_URL": REDIS_URL}, "HOTLINE_WEB_SECRET_KEY"),
+    ],
+)
+def test_several_workers_are_refused_without_what_they_share(
+    env: dict[str, str], problem: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from web.cli import app
+
+    monkeypatch.chdir(tmp_path)  # no .env file is read
+    for name in ("HOTLINE_REDIS_URL", "HOTLINE_WEB_REDIS_URL", "HOTLINE_WEB_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    result = CliRunner().invoke(app, ["serve", "--workers", "2", "--port", "1"])
+    assert result.exit_code == 2
+    assert problem in result.output

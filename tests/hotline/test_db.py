@@ -1,0 +1,82 @@
+"""The database layer: SQLite write transactions take the lock at BEGIN, across processes."""
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session
+
+from hotline.db import make_engine, session_scope, writer
+
+
+def _other_process_can_write(path: Path) -> bool:
+    """What a second process (the phone bridge, another web worker) finds: may it start writing now?"""
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError as err:
+        if "locked" not in str(err):
+            raise
+        return False
+    finally:
+        other.close()
+
+
+def test_a_writer_session_holds_the_sqlite_write_lock_from_its_first_read(tmp_path: Path) -> None:
+    path = tmp_path / "w.db"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (n INTEGER)"))
+    with Session(engine) as reading:
+        reading.execute(text("SELECT count(*) FROM t")).one()
+        assert _other_process_can_write(path)  # a plain read leaves others free to write
+    with Session(writer(engine)) as writing:
+        writing.execute(text("SELECT count(*) FROM t")).one()
+        assert not _other_process_can_write(path)  # the writer reserved the database at BEGIN
+        writing.commit()
+    assert _other_process_can_write(path)
+    engine.dispose()
+
+
+def test_concurrent_read_then_write_units_of_work_all_commit(tmp_path: Path) -> None:
+    """Read a counter, then write it back +1: deferred transactions would fail with 'locked'."""
+    path = tmp_path / "c.db"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE counter (n INTEGER)"))
+        conn.execute(text("INSERT INTO counter VALUES (0)"))
+    errors: list[BaseException] = []
+
+    def bump(times: int) -> None:
+        try:
+            for _ in range(times):
+                with session_scope(engine) as session:
+                    n = session.execute(text("SELECT n FROM counter")).scalar_one()
+                    session.execute(text("UPDATE counter SET n = :n"), {"n": n + 1})
+        except BaseException as err:  # reported by the assertion below
+            errors.append(err)
+
+    threads = [threading.Thread(target=bump, args=(25,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT n FROM counter")).scalar_one() == 100  # no lost update
+    engine.dispose()
+
+
+def test_writer_is_the_same_engine_on_postgresql() -> None:
+    engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")  # never connects
+    assert writer(engine) is engine
+
+
+@pytest.mark.parametrize("url", ["sqlite://"])
+def test_writer_keeps_the_pool_of_its_engine(url: str) -> None:
+    engine = make_engine(url)
+    assert writer(engine).pool is engine.pool
