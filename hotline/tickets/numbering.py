@@ -2,8 +2,10 @@
 
 import secrets
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Executable, bindparam
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
@@ -20,16 +22,21 @@ def next_ticket_number(session: Session, *, now: datetime, tz: ZoneInfo) -> str:
     day's counter row instead of reading the same last value.
     """
     day = now.astimezone(tz).date()
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    last = session.execute(_bump_statement(session.get_bind().dialect.name), {"day": day}).scalar_one()
+    return f"{day:%Y%m%d}-{last:05d}"
+
+
+@cache
+def _bump_statement(dialect: str) -> Executable:
+    # Built once per dialect: building it costs more than running it (every ticket needs one).
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table = TicketCounter.__table__  # type: ignore[attr-defined]
-    stmt = (
+    return (
         insert(table)
-        .values(day=day, last=1)
+        .values(day=bindparam("day"), last=1)
         .on_conflict_do_update(index_elements=[col(TicketCounter.day)], set_={"last": table.c.last + 1})
         .returning(table.c.last)
     )
-    last = session.execute(stmt).scalar_one()
-    return f"{day:%Y%m%d}-{last:05d}"
 
 
 def new_query_code() -> str:
