@@ -1,5 +1,8 @@
 """The composition root: ``create_app(settings)`` wires the core, the phone side and the classifier."""
 
+import base64
+import hashlib
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -8,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 from fastapi import FastAPI
-from fastapi.responses import FileResponse, PlainTextResponse, Response
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
@@ -20,7 +24,7 @@ from hotline.config import Rules, Settings
 from hotline.db import make_engine
 from hotline.metrics.models import MetricRules
 from hotline.ports import CallControl, Classifier
-from web import errors
+from web import errors, vendor
 from web.adapters import load_classifier
 from web.config import WebSettings
 from web.deps import AppServices
@@ -46,7 +50,7 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
-OPEN_DOCS = ("/docs", "/redoc")  # FastAPI's API docs pages load their own scripts
+INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 
 def templates(timezone: str) -> Jinja2Templates:
@@ -73,19 +77,59 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        docs = str(scope.get("path", "")).startswith(OPEN_DOCS)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                if not docs:
-                    headers.setdefault("Content-Security-Policy", CSP)
+                headers.setdefault("Content-Security-Policy", CSP)  # a page may send a narrower one
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "same-origin")
                 headers.setdefault("X-Frame-Options", "DENY")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def api_docs(app: FastAPI) -> None:
+    """``/docs`` (Swagger UI) and ``/redoc`` from local files (``web.vendor``), under the app's CSP.
+
+    FastAPI's Swagger UI page starts the UI with one inline script; that page's CSP lets exactly
+    that script run (its sha256), nothing else inline. ReDoc's page has no inline script, but its
+    search runs in a worker made from a ``blob:`` URL by ReDoc's own (local) script, so that page
+    also allows ``worker-src blob:``. ReDoc's footer shows Redocly's logo from their CDN: the CSP
+    blocks it and ReDoc hides the image.
+    """
+    openapi_url = app.openapi_url or "/openapi.json"
+    favicon = vendor.url("swagger-ui/favicon-32x32.png")
+    swagger = get_swagger_ui_html(
+        openapi_url=openapi_url,
+        title=f"{app.title} - Swagger UI",
+        swagger_js_url=vendor.url("swagger-ui/swagger-ui-bundle.js"),
+        swagger_css_url=vendor.url("swagger-ui/swagger-ui.css"),
+        swagger_favicon_url=favicon,
+        oauth2_redirect_url=None,
+        swagger_ui_parameters={"validatorUrl": None},  # no badge fetched from swagger.io
+    ).body
+    inline = INLINE_SCRIPT.findall(bytes(swagger).decode())
+    assert len(inline) == 1, "FastAPI's Swagger UI page changed: check its inline scripts"
+    digest = base64.b64encode(hashlib.sha256(inline[0].encode()).digest()).decode()
+    swagger_csp = CSP.replace("script-src 'self'", f"script-src 'self' 'sha256-{digest}'")
+    redoc = get_redoc_html(
+        openapi_url=openapi_url,
+        title=f"{app.title} - ReDoc",
+        redoc_js_url=vendor.url("redoc/redoc.standalone.js"),
+        redoc_favicon_url=favicon,
+        with_google_fonts=False,
+    ).body
+    redoc_csp = f"{CSP}; worker-src 'self' blob:"
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return HTMLResponse(swagger, headers={"Content-Security-Policy": swagger_csp})
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc_page() -> HTMLResponse:
+        return HTMLResponse(redoc, headers={"Content-Security-Policy": redoc_csp})
 
 
 def create_app(
@@ -142,6 +186,8 @@ def create_app(
         summary="Tickets, dispatch, callbacks and live figures for a city's 12345 hotline",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's own pages load Swagger UI and ReDoc from a CDN: see api_docs()
+        redoc_url=None,
     )
     app.state.services = services
     errors.install(app)
@@ -149,16 +195,8 @@ def create_app(
     for module in (auth, reference, tickets, worklists, seats, assist, reports, open311, live, public, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=PAGES / "static"), name="static")
-
-    @app.get("/vendor/echarts.min.js", include_in_schema=False)
-    def echarts() -> Response:
-        if not web.echarts_file.is_file():
-            return PlainTextResponse(
-                "echarts is not installed: run scripts/bootstrap (npm ci)", status_code=404
-            )
-        return FileResponse(
-            web.echarts_file, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
-        )
+    app.include_router(vendor.router(web.node_modules))
+    api_docs(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

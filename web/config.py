@@ -34,7 +34,10 @@ class WebSettings(BaseSettings):
         description="Redis pub/sub for live pages across several app processes; unset: in-process",
     )
     redis_channel_prefix: str = "hotline:"
-    echarts_file: Path = REPO / "node_modules" / "echarts" / "dist" / "echarts.min.js"
+    node_modules: Path = Field(
+        default=REPO / "node_modules",
+        description="npm's folder (scripts/bootstrap: npm ci); /vendor/... serves an allow-list of its files",
+    )
     classifier: bool = Field(default=True, description="load the shipped routing model at start")
     wallboard_min_interval_s: float = Field(
         default=0.25, ge=0, description="at most one wallboard recomputation per interval"
