@@ -1,12 +1,13 @@
 """Dependencies and their ``Annotated`` aliases: the app's services, a DB session, now, the actor."""
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -69,16 +70,25 @@ ServicesDep = Annotated[AppServices, Depends(get_services)]
 PHONE_PATHS = frozenset({"/api/seats/me/state", "/api/calls/transfer", "/api/calls/dial"})
 
 
-def get_session(conn: HTTPConnection, services: ServicesDep) -> Iterator[Session]:
+async def get_session(conn: HTTPConnection, services: ServicesDep) -> AsyncIterator[Session]:
     """One database session per request; the services commit their own work.
 
     A request that writes gets the writer engine: on SQLite its transaction reserves the
     database at BEGIN, so concurrent writers (other threads, other app processes, the phone
     bridge) queue instead of failing with "database is locked".
+
+    Async, so opening costs no thread-pool hop (a Session touches the database only when
+    used). Closing one still inside a transaction (a read) rolls back: that goes to a thread.
     """
     writes = conn.scope.get("method") in UNSAFE_METHODS and conn.url.path not in PHONE_PATHS
-    with Session(services.writer if writes else services.engine, expire_on_commit=False) as session:
+    session = Session(services.writer if writes else services.engine, expire_on_commit=False)
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
