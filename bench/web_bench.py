@@ -2,12 +2,17 @@
 through the API beside the same service call without HTTP, on SQLite and (when given) PostgreSQL.
 
     .venv/bin/python bench/web_bench.py [--clients 1000] [--events 10] [--tickets 1500]
-                                        [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test]
+        [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test] [--redis redis://127.0.0.1:6379/15]
+        [--only fanout|tickets]
 
-The app runs as its own process (uvicorn, one worker, as `hotline serve` runs it); the clients run
-here. A call event is a seat pause through the API, which goes through the core's
+The app runs as its own process under uvicorn, as `hotline serve` runs it: one worker, and for
+ticket creation also one worker per core (`hotline serve --workers N`, live events over Redis).
+The clients run here. A call event is a seat pause through the API, which goes through the core's
 ``handle_call_event`` like any phone-system event; its latency is from just before that request
-until each wallboard page has the new figures. Baselines: the issue's targets (p99 ≤ 1 s, ≥ 300/s).
+until each wallboard page has the new figures. Tickets are posted over 16 keep-alive connections
+by a minimal HTTP/1.1 client, so the figure is the app's, not the load generator's; the app's CPU
+per ticket (all its processes) is printed beside the rate. Baselines: the issue's targets
+(p99 <= 1 s, >= 300/s) and the service call without HTTP.
 """
 
 import argparse
@@ -88,15 +93,24 @@ def database(kind: str, pg_url: str | None, folder: Path) -> Iterator[str]:
 
 
 @contextmanager
-def app_process(url: str, folder: Path, workers: int = 1) -> Iterator[tuple[str, int]]:
-    """The app under uvicorn in its own process; yields its host:port and pid."""
+def app_process(
+    url: str, folder: Path, workers: int = 1, redis_url: str | None = None
+) -> Iterator[tuple[str, int]]:
+    """The app under uvicorn in its own process(es); yields its host:port and the parent's pid.
+
+    Several workers share live events through Redis, as `hotline serve --workers N` requires.
+    """
     env = {
         **os.environ,
         "HOTLINE_DATABASE_URL": url,
         "HOTLINE_WEB_SECRET_KEY": "bench-secret",
         "HOTLINE_WEB_CLASSIFIER": "false",
+        "HOTLINE_WEB_REDIS_CHANNEL_PREFIX": f"bench-{os.getpid()}:",
     }
     env.pop("HOTLINE_REDIS_URL", None)
+    if workers > 1:
+        assert redis_url, "several workers need Redis"
+        env["HOTLINE_REDIS_URL"] = redis_url
     log = folder / "app.log"
     command = [
         sys.executable, "-m", "uvicorn", "--factory", "web.app:create_app",
@@ -272,6 +286,7 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=1500)
     parser.add_argument("--only", choices=("fanout", "tickets"), help="run one of the two parts")
     parser.add_argument("--pg", default=os.environ.get("HOTLINE_TEST_DATABASE_URL"))
+    parser.add_argument("--redis", default=os.environ.get("HOTLINE_TEST_REDIS_URL"))
     args = parser.parse_args()
     raise_file_limit()
     with tempfile.TemporaryDirectory() as tmp:
@@ -279,7 +294,7 @@ def main() -> None:
         if args.only != "tickets":
             fanout_part(folder, args.clients, args.events)
         if args.only != "fanout":
-            tickets_part(folder, args.tickets, args.pg)
+            tickets_part(folder, args.tickets, args.pg, args.redis)
 
 
 def fanout_part(folder: Path, clients: int, events: int) -> None:
@@ -293,8 +308,12 @@ def fanout_part(folder: Path, clients: int, events: int) -> None:
     )
 
 
-def tickets_part(folder: Path, tickets: int, pg: str | None) -> None:
-    print(f"ticket creation, {tickets} tickets each (baseline: >= {TARGET_PER_S:.0f}/s through the API)")
+def tickets_part(folder: Path, tickets: int, pg: str | None, redis_url: str | None) -> None:
+    cores = len(os.sched_getaffinity(0))
+    print(
+        f"ticket creation, {tickets} tickets each, 16 keep-alive connections"
+        f" (baseline: >= {TARGET_PER_S:.0f}/s through the API)"
+    )
     for kind in ("sqlite", "postgresql"):
         if kind == "postgresql" and not pg:
             print("  postgresql: skipped (pass --pg or set HOTLINE_TEST_DATABASE_URL)")
@@ -302,12 +321,21 @@ def tickets_part(folder: Path, tickets: int, pg: str | None) -> None:
         sub = folder / kind
         sub.mkdir()
         with database(kind, pg, sub) as url:
-            with app_process(url, sub) as (host, pid):
-                http, http_cpu = asyncio.run(api_rate(host, pid, tickets))
+            figures = []
+            for workers in sorted({1, cores}):
+                if workers > 1 and not redis_url:
+                    print(f"  {kind}: {workers} workers skipped (pass --redis or set HOTLINE_TEST_REDIS_URL)")
+                    continue
+                with app_process(url, sub, workers, redis_url) as (host, pid):
+                    rate, cpu = asyncio.run(api_rate(host, pid, tickets))
+                figures.append(
+                    f"API, {workers} worker{'s' if workers > 1 else ''} {rate:4.0f}/s ({cpu:.1f} ms CPU)"
+                )
             direct, direct_cpu = service_rate(url, tickets)
         print(
-            f"  {kind:<10}  API {http:5.0f}/s ({http_cpu:.1f} ms app CPU per ticket)"
-            f"   service call without HTTP {direct:5.0f}/s ({direct_cpu:.1f} ms CPU)"
+            f"  {kind:<10}  "
+            + "   ".join(figures)
+            + f"   service call {direct:4.0f}/s ({direct_cpu:.1f} ms CPU)"
         )
 
 
