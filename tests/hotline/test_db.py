@@ -2,10 +2,11 @@
 
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from hotline.db import make_engine, session_scope, writer
@@ -26,29 +27,35 @@ def _other_process_can_write(path: Path) -> bool:
         other.close()
 
 
-def test_a_writer_session_holds_the_sqlite_write_lock_from_its_first_read(tmp_path: Path) -> None:
-    path = tmp_path / "w.db"
-    engine = make_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE t (n INTEGER)"))
-    with Session(engine) as reading:
-        reading.execute(text("SELECT count(*) FROM t")).one()
-        assert _other_process_can_write(path)  # a plain read leaves others free to write
-    with Session(writer(engine)) as writing:
-        writing.execute(text("SELECT count(*) FROM t")).one()
-        assert not _other_process_can_write(path)  # the writer reserved the database at BEGIN
-        writing.commit()
-    assert _other_process_can_write(path)
-    engine.dispose()
-
-
-def test_concurrent_read_then_write_units_of_work_all_commit(tmp_path: Path) -> None:
-    """Read a counter, then write it back +1: deferred transactions would fail with 'locked'."""
-    path = tmp_path / "c.db"
+@pytest.fixture
+def counter(tmp_path: Path) -> Iterator[tuple[Engine, Path]]:
+    """A SQLite file holding one counter row, and its engine."""
+    path = tmp_path / "counter.db"
     engine = make_engine(f"sqlite:///{path}")
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE counter (n INTEGER)"))
         conn.execute(text("INSERT INTO counter VALUES (0)"))
+    yield engine, path
+    engine.dispose()
+
+
+def test_a_writer_session_holds_the_sqlite_write_lock_from_its_first_read(
+    counter: tuple[Engine, Path],
+) -> None:
+    engine, path = counter
+    with Session(engine) as reading:
+        reading.execute(text("SELECT n FROM counter")).one()
+        assert _other_process_can_write(path)  # a plain read leaves others free to write
+    with Session(writer(engine)) as writing:
+        writing.execute(text("SELECT n FROM counter")).one()
+        assert not _other_process_can_write(path)  # the writer reserved the database at BEGIN
+        writing.commit()
+    assert _other_process_can_write(path)
+
+
+def test_concurrent_read_then_write_units_of_work_all_commit(counter: tuple[Engine, Path]) -> None:
+    """Read a counter, then write it back +1: deferred transactions would fail with 'locked'."""
+    engine, _ = counter
     errors: list[BaseException] = []
 
     def bump(times: int) -> None:
@@ -68,7 +75,6 @@ def test_concurrent_read_then_write_units_of_work_all_commit(tmp_path: Path) -> 
     assert errors == []
     with engine.connect() as conn:
         assert conn.execute(text("SELECT n FROM counter")).scalar_one() == 100  # no lost update
-    engine.dispose()
 
 
 def test_writer_is_the_same_engine_on_postgresql() -> None:
