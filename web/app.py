@@ -29,6 +29,7 @@ from web.adapters import load_classifier
 from web.config import WebSettings
 from web.deps import AppServices
 from web.hub import Hub, make_hub
+from web.ratelimit import RateLimiter
 from web.routers import (
     assist,
     auth,
@@ -160,6 +161,7 @@ def create_app(
     )
     feed = WallboardFeed(services)
     services.extras["wallboard"] = feed
+    services.extras["rate_limiter"] = RateLimiter(web.redis_url, prefix=web.redis_channel_prefix)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

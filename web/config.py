@@ -33,7 +33,9 @@ class WebSettings(BaseSettings):
         validation_alias=AliasChoices("HOTLINE_REDIS_URL", "HOTLINE_WEB_REDIS_URL"),
         description="Redis pub/sub for live pages across several app processes; unset: in-process",
     )
-    redis_channel_prefix: str = "hotline:"
+    redis_channel_prefix: str = Field(
+        default="hotline:", description="prefix of this install's Redis channels and rate-limit keys"
+    )
     node_modules: Path = Field(
         default=REPO / "node_modules",
         description="npm's folder (scripts/bootstrap: npm ci); /vendor/... serves an allow-list of its files",
@@ -46,4 +48,12 @@ class WebSettings(BaseSettings):
     open311_api_keys: list[str] = Field(
         default_factory=list, description="keys other systems send with POST requests (empty: POST refused)"
     )
+    public_form_limit: int = Field(
+        default=5, ge=1, description="web-form submissions per client address in public_form_window_s"
+    )
+    public_form_window_s: int = Field(default=600, ge=1, description="the form's moving window")
+    public_progress_limit: int = Field(
+        default=20, ge=1, description="progress lookups (code + phone) per client address in the window"
+    )
+    public_progress_window_s: int = Field(default=600, ge=1, description="the lookup's moving window")
     simulator: bool = Field(default=False, description="run the call simulator inside the app (demo)")

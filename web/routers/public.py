@@ -1,9 +1,14 @@
-"""The public web form (no login): a ticket and a query code; the progress page by code and phone."""
+"""The public web form (no login): a ticket and a query code; the progress page by code and phone.
+
+Both are rate-limited per client address (``web.ratelimit``): a refused request does nothing and
+gets the page again with HTTP 429, a Chinese message and ``Retry-After``.
+"""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from hotline.enums import Channel, Nature, Role, TicketStatus
 from hotline.errors import DomainError, InvalidInput, NotFound
@@ -12,7 +17,8 @@ from hotline.tickets.service import create_ticket, find_ticket_for_citizen
 from hotline.timeline.service import list_events
 from hotline.users.models import Actor
 from web import labels
-from web.deps import NowDep, ServicesDep, SessionDep
+from web.deps import AppServices, NowDep, ServicesDep, SessionDep
+from web.ratelimit import RateLimiter, Rule, Verdict, client_address
 from web.routers.common import announce
 from web.security import check_csrf
 
@@ -35,7 +41,12 @@ PUBLIC_STEPS = {
 
 
 def _form_page(
-    request: Request, services: ServicesDep, name: str, status: int = 200, **context: object
+    request: Request,
+    services: ServicesDep,
+    name: str,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: object,
 ) -> Response:
     data = services.codec.read_or_new(request)
     response = services.templates.TemplateResponse(
@@ -43,10 +54,32 @@ def _form_page(
         name,
         {"csrf": data.csrf, "natures": [(n.value, labels.NATURE[n]) for n in Nature], **context},
         status_code=status,
+        headers=headers,
     )
     if data.new:
         services.codec.write(response, request, data)
     return response
+
+
+def form_rule(services: AppServices) -> Rule:
+    return Rule("public_form", services.web.public_form_limit, services.web.public_form_window_s)
+
+
+def progress_rule(services: AppServices) -> Rule:
+    web = services.web
+    return Rule("public_progress", web.public_progress_limit, web.public_progress_window_s)
+
+
+async def _hit(request: Request, services: AppServices, rule: Rule) -> Verdict:
+    """Count this request against ``rule`` (Redis may be behind the call: off the event loop)."""
+    limiter = services.extras["rate_limiter"]
+    assert isinstance(limiter, RateLimiter)
+    return await run_in_threadpool(limiter.hit, rule, client_address(request))
+
+
+def _too_many(verdict: Verdict, what: str) -> tuple[str, dict[str, str]]:
+    minutes = max(1, -(-verdict.retry_after_s // 60))
+    return f"{what}过于频繁，请约 {minutes} 分钟后再试", {"Retry-After": str(verdict.retry_after_s)}
 
 
 @router.get("/public", response_class=HTMLResponse)
@@ -76,6 +109,12 @@ async def public_submit(
         "content": content,
         "address": address,
     }
+    verdict = await _hit(request, services, form_rule(services))
+    if not verdict.allowed:
+        error, headers = _too_many(verdict, "提交")
+        return _form_page(
+            request, services, "public_form.html", status=429, headers=headers, error=error, values=values
+        )
     try:
         if not caller_phone.strip():
             raise InvalidInput("请填写联系电话，以便答复和回访")
@@ -116,6 +155,19 @@ async def progress(
     caller_phone: Annotated[str, Form(max_length=32)],
 ) -> Response:
     await check_csrf(request, services.codec.read(request))
+    verdict = await _hit(request, services, progress_rule(services))
+    if not verdict.allowed:
+        error, headers = _too_many(verdict, "查询")
+        return _form_page(
+            request,
+            services,
+            "public_progress.html",
+            status=429,
+            headers=headers,
+            error=error,
+            ticket=None,
+            steps=[],
+        )
     try:
         ticket = find_ticket_for_citizen(session, query_code=query_code, phone=caller_phone)
     except NotFound:
