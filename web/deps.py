@@ -116,7 +116,7 @@ def load_user(session: Session, data: BrowserSession | None) -> User:
         user = get_user(session, user_id=data.user_id)
     except Exception as err:
         raise NotAuthenticated() from err
-    if not user.active:
+    if not user.active or data.epoch != user.session_epoch:
         raise NotAuthenticated()
     return user
 

@@ -24,6 +24,7 @@ class BrowserSession:
     user_id: int | None
     csrf: str
     new: bool = False  # made on this request; the response must set the cookie
+    epoch: int = 0  # the user's session epoch at login: logout raises it, ending this session
 
 
 class SessionCodec:
@@ -35,7 +36,7 @@ class SessionCodec:
         self._settings = settings
 
     def dumps(self, data: BrowserSession) -> str:
-        return self._serializer.dumps({"u": data.user_id, "c": data.csrf})
+        return self._serializer.dumps({"u": data.user_id, "c": data.csrf, "e": data.epoch})
 
     def loads(self, token: str) -> BrowserSession | None:
         try:
@@ -44,8 +45,12 @@ class SessionCodec:
             return None
         if not isinstance(raw, dict) or not isinstance(raw.get("c"), str):
             return None
-        user_id = raw.get("u")
-        return BrowserSession(user_id=user_id if isinstance(user_id, int) else None, csrf=raw["c"])
+        user_id, epoch = raw.get("u"), raw.get("e")
+        return BrowserSession(
+            user_id=user_id if isinstance(user_id, int) else None,
+            csrf=raw["c"],
+            epoch=epoch if isinstance(epoch, int) else -1,  # a cookie without one is ended
+        )
 
     def read(self, conn: HTTPConnection) -> BrowserSession | None:
         cached = conn.scope.get("hotline.session")

@@ -29,6 +29,8 @@ class User(UserBase, table=True):
     password_hash: str = Field(max_length=256)
     failed_logins: int = 0
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Carried in every session cookie; raising it ends all of the user's sessions (logout).
+    session_epoch: int = 0
 
 
 class UserPublic(UserBase):

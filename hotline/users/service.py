@@ -83,6 +83,14 @@ def get_user(session: Session, *, user_id: int) -> User:
     return user
 
 
+def end_sessions(session: Session, *, user_id: int) -> None:
+    """Log a user out everywhere: every session cookie issued so far stops working."""
+    user = get_user(session, user_id=user_id)
+    user.session_epoch += 1
+    session.add(user)
+    session.commit()
+
+
 def list_users(session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(col(User.role), col(User.username))))
 

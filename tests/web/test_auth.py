@@ -3,6 +3,11 @@
 import re
 from datetime import timedelta
 
+import pytest
+from sqlmodel import select
+from starlette.websockets import WebSocketDisconnect
+
+from hotline.users.models import User
 from tests.web.conftest import SECRET, TestClient, World, create
 from web.security import COOKIE
 
@@ -97,6 +102,33 @@ def test_logout_ends_the_session(world: World) -> None:
     response = operator.post("/logout", data={"csrf_token": token}, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/login"
     assert operator.get("/api/me").status_code == 401
+
+
+def test_logout_also_ends_a_copy_of_the_cookie_and_other_browsers_of_that_user(world: World) -> None:
+    operator = world.login("operator1", real=True)
+    elsewhere = world.login("operator1", real=True)  # the same user on a second browser
+    colleague = world.login("operator2", real=True)
+    stolen = TestClient(world.app)
+    stolen.cookies.set(COOKIE, operator.cookies[COOKIE])
+    assert stolen.get("/api/me").status_code == 200
+    operator.post("/logout", data={"csrf_token": operator.headers["X-CSRF-Token"]}, follow_redirects=False)
+    assert stolen.get("/api/me").status_code == 401
+    assert elsewhere.get("/api/me").status_code == 401
+    with pytest.raises(WebSocketDisconnect), stolen.websocket_connect("/ws/seat") as ws:
+        ws.receive_text()
+    assert colleague.get("/api/me").status_code == 200  # another user is not logged out
+    again = world.login("operator1", real=True)
+    assert again.get("/api/me").json()["username"] == "operator1"
+
+
+def test_a_cookie_from_before_session_epochs_is_not_a_session(world: World) -> None:
+    codec = world.app.state.services.codec
+    with world.session() as session:
+        user = session.exec(select(User).where(User.username == "operator1")).one()
+    old_format = codec._serializer.dumps({"u": user.id, "c": "token"})
+    client = TestClient(world.app)
+    client.cookies.set(COOKIE, old_format)
+    assert client.get("/api/me").status_code == 401
 
 
 def test_anonymous_requests_get_401_and_pages_redirect_to_login(world: World) -> None:

@@ -3,13 +3,14 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from hotline.enums import Role
 from hotline.errors import PermissionDenied
 from hotline.users.models import User
-from hotline.users.service import authenticate
+from hotline.users.service import authenticate, end_sessions
 from web import labels
 from web.deps import NowDep, ServicesDep, SessionDep
 from web.errors import ERROR_RESPONSES
@@ -44,7 +45,7 @@ def _safe_next(target: str | None, role: Role) -> str:
 
 def _signed_in(services: ServicesDep, request: Request, response: Response, user: User) -> BrowserSession:
     fresh = login_session()
-    data = BrowserSession(user_id=user.id, csrf=fresh.csrf)
+    data = BrowserSession(user_id=user.id, csrf=fresh.csrf, epoch=user.session_epoch)
     services.codec.write(response, request, data)
     return data
 
@@ -89,8 +90,12 @@ async def login_form(
 
 
 @router.post("/logout", include_in_schema=False)
-async def logout(request: Request, services: ServicesDep) -> Response:
-    await check_csrf(request, services.codec.read(request))
+async def logout(request: Request, services: ServicesDep, session: SessionDep) -> Response:
+    current = services.codec.read(request)
+    await check_csrf(request, current)
+    if current is not None and current.user_id is not None:
+        # The cookie is only cleared in this browser; a copy of it must stop working too.
+        await run_in_threadpool(end_sessions, session, user_id=current.user_id)
     response = RedirectResponse("/login", status_code=303)
     services.codec.clear(response, request)
     return response

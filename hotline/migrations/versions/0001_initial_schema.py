@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 10:53:20.417288
+Create Date: 2026-11-21 13:07:34.247767
 """
 
 from collections.abc import Sequence
@@ -150,6 +150,7 @@ def upgrade() -> None:
         sa.Column("password_hash", sqlmodel.sql.sqltypes.AutoString(length=256), nullable=False),
         sa.Column("failed_logins", sa.Integer(), nullable=False),
         sa.Column("locked_until", hotline.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("session_epoch", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["unit_id"],
             ["unit.id"],
