@@ -22,7 +22,8 @@ def _page(browser: Any, server: LiveServer, username: str, width: int = 1600, he
     page.goto(server.url + "/login")
     page.fill("#username", username)
     page.fill("#password", DEMO_PASSWORD)
-    page.keyboard.press("Enter")  # Enter submits
+    with page.expect_navigation():  # the login page is idle already: wait for the redirect itself
+        page.keyboard.press("Enter")  # Enter submits
     page.wait_for_load_state("networkidle")
     return page
 
