@@ -1,13 +1,16 @@
 """Dependencies and their ``Annotated`` aliases: the app's services, a DB session, now, the actor."""
 
+import functools
+import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -17,7 +20,7 @@ from hotline.clock import Clock
 from hotline.config import Rules, Settings
 from hotline.db import writer
 from hotline.enums import Role
-from hotline.errors import PermissionDenied
+from hotline.errors import NotFound, PermissionDenied
 from hotline.metrics.models import MetricRules
 from hotline.ports import CallControl, Classifier
 from hotline.users.models import Actor, User
@@ -26,6 +29,8 @@ from web.config import WebSettings
 from web.errors import NotAuthenticated
 from web.hub import Hub
 from web.security import UNSAFE_METHODS, BrowserSession, SessionCodec, check_csrf
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -65,22 +70,19 @@ async def get_services(conn: HTTPConnection) -> AppServices:
 ServicesDep = Annotated[AppServices, Depends(get_services)]
 
 
-# Requests that wait on the phone system, whose events are written by another transaction
-# meanwhile: they must not reserve the database while they wait.
-PHONE_PATHS = frozenset({"/api/seats/me/state", "/api/calls/transfer", "/api/calls/dial"})
-
-
 async def get_session(conn: HTTPConnection, services: ServicesDep) -> AsyncIterator[Session]:
     """One database session per request; the services commit their own work.
 
     A request that writes gets the writer engine: on SQLite its transaction reserves the
     database at BEGIN, so concurrent writers (other threads, other app processes, the phone
-    bridge) queue instead of failing with "database is locked".
+    bridge) queue instead of failing with "database is locked". The rule that keeps this free of
+    deadlocks: a transaction never spans two thread-pool hops, and async code never touches the
+    database on the loop (``run_db``).
 
     Async, so opening costs no thread-pool hop (a Session touches the database only when
-    used). Closing one still inside a transaction (a read) rolls back: that goes to a thread.
+    used). Closing one still inside a transaction (after an error) rolls back in a thread.
     """
-    writes = conn.scope.get("method") in UNSAFE_METHODS and conn.url.path not in PHONE_PATHS
+    writes = conn.scope.get("method") in UNSAFE_METHODS
     session = Session(services.writer if writes else services.engine, expire_on_commit=False)
     try:
         yield session
@@ -89,6 +91,50 @@ async def get_session(conn: HTTPConnection, services: ServicesDep) -> AsyncItera
             await run_in_threadpool(session.close)
         else:
             session.close()
+
+
+class TransactionPerHop(APIRoute):
+    """A route whose database work ends in the thread-pool hop it ran in (see ``get_session``).
+
+    FastAPI runs a sync endpoint in one hop and serialises its result in another; the session's
+    transaction, which a read after the service's commit may have begun, is ended when the
+    endpoint returns: committed (nothing is pending; loaded rows stay usable) or, after an
+    error, rolled back.
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _ending_transactions(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+
+def _ending_transactions(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
+    def run(*args: Any, **kwargs: Any) -> Any:
+        sessions = [v for v in kwargs.values() if isinstance(v, Session)]
+        try:
+            result = endpoint(*args, **kwargs)
+        except BaseException:
+            for session in sessions:
+                session.rollback()
+            raise
+        for session in sessions:
+            if session.in_transaction():
+                session.commit()
+        return result
+
+    return run
+
+
+async def run_db(session: Session, work: Callable[[], T]) -> T:
+    """Database work of an async route: in a thread, as one transaction ended before returning."""
+
+    def run() -> T:
+        result = work()
+        session.commit()  # nothing left pending: a read ends here, loaded rows stay usable
+        return result
+
+    return await run_in_threadpool(run)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -114,7 +160,7 @@ def load_user(session: Session, data: BrowserSession | None) -> User:
         raise NotAuthenticated()
     try:
         user = get_user(session, user_id=data.user_id)
-    except Exception as err:
+    except NotFound as err:
         raise NotAuthenticated() from err
     if not user.active or data.epoch != user.session_epoch:
         raise NotAuthenticated()
@@ -126,6 +172,10 @@ def current_user(request: Request, session: SessionDep, data: BrowserSessionDep)
     if isinstance(cached, User):
         return cached
     user = load_user(session, data)
+    # The check is a transaction of its own. No transaction may span two thread-pool hops: a
+    # SQLite writer would hold the database while waiting for a thread, and the threads could
+    # all be waiting for the database.
+    session.commit()
     request.scope["hotline.user"] = user
     return user
 

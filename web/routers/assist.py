@@ -10,12 +10,17 @@ from hotline.knowledge.models import ArticlePublic
 from hotline.knowledge.service import search_articles
 from hotline.ports import OpenTicketText
 from hotline.tickets import service as svc
-from web.deps import IntakeActor, NowDep, ServicesDep, SessionDep, StaffActor, csrf_protect
+from web.deps import IntakeActor, NowDep, ServicesDep, SessionDep, StaffActor, TransactionPerHop, csrf_protect
 from web.errors import ERROR_RESPONSES
 from web.routers.common import reference, view
 from web.schemas import ClassifyIn, DuplicateOut, EmergencyOut, SuggestionOut, UnitScoreOut
 
-router = APIRouter(tags=["assist"], dependencies=[Depends(csrf_protect)], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=TransactionPerHop,
+    tags=["assist"],
+    dependencies=[Depends(csrf_protect)],
+    responses=ERROR_RESPONSES,
+)
 DUPLICATE_POOL = 500
 
 

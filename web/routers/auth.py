@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
@@ -12,12 +11,12 @@ from hotline.errors import PermissionDenied
 from hotline.users.models import User
 from hotline.users.service import authenticate, end_sessions
 from web import labels
-from web.deps import NowDep, ServicesDep, SessionDep
+from web.deps import NowDep, ServicesDep, SessionDep, TransactionPerHop, run_db
 from web.errors import ERROR_RESPONSES
 from web.schemas import MeOut
 from web.security import BrowserSession, check_csrf, login_session
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(route_class=TransactionPerHop, tags=["auth"])
 HOME = {
     Role.OPERATOR: "/seat",
     Role.UNIT: "/portal",
@@ -73,8 +72,10 @@ async def login_form(
 ) -> Response:
     current = services.codec.read(request)
     await check_csrf(request, current)
-    try:
-        user = authenticate(session, username=username.strip(), password=password, now=now)
+    try:  # argon2 is slow by design, and a failure is written down: off the loop
+        user = await run_db(
+            session, lambda: authenticate(session, username=username.strip(), password=password, now=now)
+        )
     except PermissionDenied as err:
         message = "账号已锁定，请15分钟后再试" if "locked" in str(err) else "用户名或密码错误"
         assert current is not None
@@ -95,7 +96,8 @@ async def logout(request: Request, services: ServicesDep, session: SessionDep) -
     await check_csrf(request, current)
     if current is not None and current.user_id is not None:
         # The cookie is only cleared in this browser; a copy of it must stop working too.
-        await run_in_threadpool(end_sessions, session, user_id=current.user_id)
+        user_id = current.user_id
+        await run_db(session, lambda: end_sessions(session, user_id=user_id))
     response = RedirectResponse("/login", status_code=303)
     services.codec.clear(response, request)
     return response

@@ -18,13 +18,13 @@ from hotline.calls import service as calls
 from hotline.calls.models import Seat
 from hotline.enums import Role
 from hotline.users.models import User
-from web.deps import AppServices, app_services, load_user
+from web.deps import AppServices, TransactionPerHop, app_services, load_user
 from web.errors import NotAuthenticated
 from web.hub import Subscription
 from web.routers.common import TICKETS_TOPIC
 from web.wallboard import TOPIC as WALLBOARD_TOPIC
 
-router = APIRouter()
+router = APIRouter(route_class=TransactionPerHop)
 BOARD_ROLES = frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN})
 DESK_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
 POLICY_VIOLATION = 1008  # the close code for "not allowed"

@@ -19,11 +19,13 @@ from hotline.tickets.models import Ticket, TicketCreate
 from hotline.tickets.service import create_ticket, get_ticket_by_number, list_tickets
 from hotline.users.models import Actor
 from web import labels
-from web.deps import AppServices, NowDep, ServicesDep, SessionDep
+from web.deps import AppServices, NowDep, ServicesDep, SessionDep, TransactionPerHop
 from web.errors import ERROR_RESPONSES
 from web.routers.common import announce, reference
 
-router = APIRouter(prefix="/open311/v2", tags=["open311"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=TransactionPerHop, prefix="/open311/v2", tags=["open311"], responses=ERROR_RESPONSES
+)
 API = Actor(role=Role.CHANNEL, name="Open311")
 
 

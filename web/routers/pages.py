@@ -20,13 +20,14 @@ from web.deps import (
     ReaderActor,
     ServicesDep,
     SessionDep,
+    TransactionPerHop,
     UnitActor,
 )
 from web.routers.auth import home_of
 from web.routers.common import reference, view
 from web.schemas import assignment_view
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionPerHop, include_in_schema=False)
 
 
 def _page(

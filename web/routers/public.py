@@ -4,6 +4,7 @@ Both are rate-limited per client address (``web.ratelimit``): a refused request 
 gets the page again with HTTP 429, a Chinese message and ``Retry-After``.
 """
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -11,18 +12,18 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from hotline.enums import Channel, Nature, Role, TicketStatus
-from hotline.errors import DomainError, InvalidInput, NotFound
-from hotline.tickets.models import TicketCreate
+from hotline.errors import DomainError, NotFound
+from hotline.tickets.models import Ticket, TicketCreate
 from hotline.tickets.service import create_ticket, find_ticket_for_citizen
 from hotline.timeline.service import list_events
 from hotline.users.models import Actor
 from web import labels
-from web.deps import AppServices, NowDep, ServicesDep, SessionDep
+from web.deps import AppServices, NowDep, ServicesDep, SessionDep, TransactionPerHop, run_db
 from web.ratelimit import RateLimiter, Rule, Verdict, client_address
 from web.routers.common import announce
 from web.security import check_csrf
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=TransactionPerHop, include_in_schema=False)
 WEB_FORM = Actor(role=Role.CHANNEL, name="网站留言")
 PUBLIC_STEPS = {
     "create": "已受理",
@@ -115,9 +116,11 @@ async def public_submit(
         return _form_page(
             request, services, "public_form.html", status=429, headers=headers, error=error, values=values
         )
-    try:
-        if not caller_phone.strip():
-            raise InvalidInput("请填写联系电话，以便答复和回访")
+    if not caller_phone.strip():
+        error = "请填写联系电话，以便答复和回访"
+        return _form_page(request, services, "public_form.html", status=422, error=error, values=values)
+
+    def record() -> Ticket:
         suggestion = services.classifier.suggest(f"{title}。{content} {address}")
         data = TicketCreate(
             channel=Channel.WEB,
@@ -133,9 +136,13 @@ async def public_submit(
             suggested_unit_code=suggestion.units[0].unit_code if suggestion.units else None,
         )
         ticket = create_ticket(session, data=data, actor=WEB_FORM, now=now, rules=services.rules)
+        announce(session, services, ticket, "create")
+        return ticket
+
+    try:
+        ticket = await run_db(session, record)
     except DomainError as err:
         return _form_page(request, services, "public_form.html", status=422, error=str(err), values=values)
-    announce(session, services, ticket, "create")
     return _form_page(
         request, services, "public_done.html", number=ticket.number, query_code=ticket.query_code
     )
@@ -168,8 +175,19 @@ async def progress(
             ticket=None,
             steps=[],
         )
-    try:
+
+    def look_up() -> tuple[Ticket, list[tuple[datetime, str]]]:
         ticket = find_ticket_for_citizen(session, query_code=query_code, phone=caller_phone)
+        assert ticket.id is not None
+        steps = [
+            (event.at, PUBLIC_STEPS[event.action])
+            for event in list_events(session, ticket_id=ticket.id)
+            if event.action in PUBLIC_STEPS
+        ]
+        return ticket, steps
+
+    try:
+        ticket, steps = await run_db(session, look_up)
     except NotFound:
         return _form_page(
             request,
@@ -180,12 +198,6 @@ async def progress(
             ticket=None,
             steps=[],
         )
-    assert ticket.id is not None
-    steps = [
-        (event.at, PUBLIC_STEPS[event.action])
-        for event in list_events(session, ticket_id=ticket.id)
-        if event.action in PUBLIC_STEPS
-    ]
     reply = ticket.reply_text if ticket.status in {TicketStatus.REPLIED, TicketStatus.CLOSED} else ""
     return _form_page(
         request,

@@ -7,11 +7,16 @@ from hotline.categories.service import list_categories
 from hotline.units.models import UnitPublic
 from hotline.units.service import list_units
 from web import labels
-from web.deps import AnyActor, BrowserSessionDep, CurrentUser, SessionDep, csrf_protect
+from web.deps import AnyActor, BrowserSessionDep, CurrentUser, SessionDep, TransactionPerHop, csrf_protect
 from web.errors import ERROR_RESPONSES, NotAuthenticated
 from web.schemas import MeOut
 
-router = APIRouter(tags=["reference"], dependencies=[Depends(csrf_protect)], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=TransactionPerHop,
+    tags=["reference"],
+    dependencies=[Depends(csrf_protect)],
+    responses=ERROR_RESPONSES,
+)
 
 
 @router.get("/api/me", summary="The logged-in user, and the CSRF token for state-changing requests")

@@ -13,11 +13,25 @@ from hotline.errors import InvalidInput
 from hotline.metrics.models import BreakdownBy, BreakdownRow, MetricFilter, PeriodMetrics, Rate, UnitScore
 from hotline.metrics.service import breakdown, period_metrics, unit_ranking
 from hotline.units.service import get_unit_by_code
-from web.deps import AppServices, BoardActor, NowDep, ServicesDep, SessionDep, UnitActor, csrf_protect
+from web.deps import (
+    AppServices,
+    BoardActor,
+    NowDep,
+    ServicesDep,
+    SessionDep,
+    TransactionPerHop,
+    UnitActor,
+    csrf_protect,
+)
 from web.errors import ERROR_RESPONSES
 from web.wallboard import Wallboard, WallboardFeed
 
-router = APIRouter(tags=["reports"], dependencies=[Depends(csrf_protect)], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=TransactionPerHop,
+    tags=["reports"],
+    dependencies=[Depends(csrf_protect)],
+    responses=ERROR_RESPONSES,
+)
 MAX_PERIOD_DAYS = 400
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 StartQ = Annotated[date | None, Query(description="first local day (default: 30 days ago)")]

@@ -16,11 +16,26 @@ from hotline.errors import Conflict, InvalidInput, NotFound
 from hotline.users.models import Actor
 from hotline.users.service import get_user
 from web import labels
-from web.deps import IntakeActor, NowDep, OperatorActor, ServicesDep, SessionDep, StaffActor, csrf_protect
+from web.deps import (
+    IntakeActor,
+    NowDep,
+    OperatorActor,
+    ServicesDep,
+    SessionDep,
+    StaffActor,
+    TransactionPerHop,
+    csrf_protect,
+    run_db,
+)
 from web.errors import ERROR_RESPONSES
 from web.schemas import CallView, NoteIn, SeatStateIn, SeatView, TransferIn
 
-router = APIRouter(tags=["seats and calls"], dependencies=[Depends(csrf_protect)], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=TransactionPerHop,
+    tags=["seats and calls"],
+    dependencies=[Depends(csrf_protect)],
+    responses=ERROR_RESPONSES,
+)
 CALL_TOPICS = (calls.CALL_TOPIC, calls.SEAT_TOPIC, calls.SCREEN_POP_TOPIC)
 EMERGENCY_LINES = frozenset({"110", "119", "120", "122"})
 
@@ -89,17 +104,22 @@ async def set_my_state(
 ) -> SeatView:
     if data.state not in {SeatState.READY, SeatState.PAUSED}:
         raise InvalidInput("a seat is set ready or paused here; the phone system reports the rest")
-    seat = my_seat(session, actor)
+    seat = await run_db(session, lambda: my_seat(session, actor))
     paused = data.state is SeatState.PAUSED
     reason = data.reason.strip() or "小休"
     if services.call_control is not None:
+        # No transaction is open while the phone system answers: its events are written meanwhile.
         await services.call_control.pause(seat_interface=seat.interface, paused=paused, reason=reason)
     else:
         kind = CallEventKind.SEAT_PAUSED if paused else CallEventKind.SEAT_UNPAUSED
         event = CallEvent(kind=kind, at=now, interface=seat.interface, reason=reason if paused else "")
-        calls.handle_call_event(session, event=event, publisher=services.hub)
-    session.expire_all()
-    return seat_view(session, my_seat(session, actor))
+        await run_db(session, lambda: calls.handle_call_event(session, event=event, publisher=services.hub))
+
+    def fresh_view() -> SeatView:
+        session.expire_all()
+        return seat_view(session, my_seat(session, actor))
+
+    return await run_db(session, fresh_view)
 
 
 @router.get("/api/calls/waiting", summary="Callers in the queue now")
@@ -143,7 +163,7 @@ async def transfer(data: TransferIn, actor: IntakeActor, services: ServicesDep) 
 
 @router.post("/api/calls/dial", summary="Click-to-call from the operator's seat (callbacks)")
 async def dial(data: DialIn, actor: OperatorActor, session: SessionDep, services: ServicesDep) -> CommandOut:
-    seat = my_seat(session, actor)
+    seat = await run_db(session, lambda: my_seat(session, actor))
     if services.call_control is None:
         raise Conflict("no telephone system is connected; dial by hand")
     try:

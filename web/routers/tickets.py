@@ -20,6 +20,7 @@ from web.deps import (
     ServicesDep,
     SessionDep,
     SupervisorActor,
+    TransactionPerHop,
     UnitActor,
     csrf_protect,
 )
@@ -45,7 +46,11 @@ from web.schemas import (
 )
 
 router = APIRouter(
-    prefix="/api/tickets", tags=["tickets"], dependencies=[Depends(csrf_protect)], responses=ERROR_RESPONSES
+    route_class=TransactionPerHop,
+    prefix="/api/tickets",
+    tags=["tickets"],
+    dependencies=[Depends(csrf_protect)],
+    responses=ERROR_RESPONSES,
 )
 
 

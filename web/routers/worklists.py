@@ -18,13 +18,19 @@ from web.deps import (
     ServicesDep,
     SessionDep,
     SupervisorActor,
+    TransactionPerHop,
     csrf_protect,
 )
 from web.errors import ERROR_RESPONSES
 from web.routers.common import announce, reference, view, views
 from web.schemas import DecisionIn, ExtensionView, NoteIn, ReturnView, SupervisionView, TicketView
 
-router = APIRouter(tags=["worklists"], dependencies=[Depends(csrf_protect)], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=TransactionPerHop,
+    tags=["worklists"],
+    dependencies=[Depends(csrf_protect)],
+    responses=ERROR_RESPONSES,
+)
 
 
 class DueView(BaseModel):
