@@ -2,6 +2,7 @@
 
 import functools
 import inspect
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,11 +21,11 @@ from hotline.clock import Clock
 from hotline.config import Rules, Settings
 from hotline.db import writer
 from hotline.enums import Role
-from hotline.errors import NotFound, PermissionDenied
+from hotline.errors import PermissionDenied
 from hotline.metrics.models import MetricRules
 from hotline.ports import CallControl, Classifier
 from hotline.users.models import Actor, User
-from hotline.users.service import actor_for, get_user
+from hotline.users.service import actor_for
 from web.config import WebSettings
 from web.errors import NotAuthenticated
 from web.hub import Hub
@@ -49,6 +50,10 @@ class AppServices:
     metric_rules: MetricRules
     call_control: CallControl | None = None
     extras: dict[str, object] = field(default_factory=dict)
+
+    @cached_property
+    def users(self) -> "UserCache":
+        return UserCache(self.engine)
 
     @cached_property
     def writer(self) -> Engine:
@@ -154,30 +159,54 @@ async def browser_session(conn: HTTPConnection, services: ServicesDep) -> Browse
 BrowserSessionDep = Annotated[BrowserSession | None, Depends(browser_session)]
 
 
+def check_user(user: User | None, data: BrowserSession | None) -> User:
+    """The user if this browser session is still theirs (active, not logged out), else NotAuthenticated."""
+    if user is None or data is None or not user.active or data.epoch != user.session_epoch:
+        raise NotAuthenticated()
+    return user
+
+
 def load_user(session: Session, data: BrowserSession | None) -> User:
-    """The logged-in, active user of a browser session, or NotAuthenticated."""
+    """The logged-in, active user of a browser session, read now (websockets check once, at connect)."""
     if data is None or data.user_id is None:
         raise NotAuthenticated()
-    try:
-        user = get_user(session, user_id=data.user_id)
-    except NotFound as err:
-        raise NotAuthenticated() from err
-    if not user.active or data.epoch != user.session_epoch:
+    return check_user(session.get(User, data.user_id), data)
+
+
+class UserCache:
+    """Users checked in the last few seconds, by id: the check on every request costs no query.
+
+    A logout in this process is seen at once (``forget``); a logout or deactivation made in
+    another process is seen here within ``ttl_s``.
+    """
+
+    def __init__(self, engine: Engine, ttl_s: float = 5.0) -> None:
+        self._engine = engine
+        self._ttl_s = ttl_s
+        self._users: dict[int, tuple[float, User]] = {}
+
+    def get(self, user_id: int) -> User | None:
+        found = self._users.get(user_id)
+        return found[1] if found and time.monotonic() - found[0] < self._ttl_s else None
+
+    def load(self, user_id: int) -> User | None:
+        """Read the user now (in a thread; its own short read, no request transaction)."""
+        with Session(self._engine, expire_on_commit=False) as session:
+            user = session.get(User, user_id)
+        if user is not None:
+            self._users[user_id] = (time.monotonic(), user)
+        return user
+
+    def forget(self, user_id: int) -> None:
+        self._users.pop(user_id, None)
+
+
+async def current_user(conn: HTTPConnection, services: ServicesDep) -> User:
+    data = services.codec.read(conn)
+    if data is None or data.user_id is None:
         raise NotAuthenticated()
-    return user
-
-
-def current_user(request: Request, session: SessionDep, data: BrowserSessionDep) -> User:
-    cached = request.scope.get("hotline.user")
-    if isinstance(cached, User):
-        return cached
-    user = load_user(session, data)
-    # The check is a transaction of its own. No transaction may span two thread-pool hops: a
-    # SQLite writer would hold the database while waiting for a thread, and the threads could
-    # all be waiting for the database.
-    session.commit()
-    request.scope["hotline.user"] = user
-    return user
+    user = services.users.get(data.user_id) or await run_in_threadpool(services.users.load, data.user_id)
+    return check_user(user, data)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

@@ -1,7 +1,9 @@
 """Sessions in a signed cookie, CSRF tokens bound to them, and the cookie's flags."""
 
+import functools
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -34,23 +36,36 @@ class SessionCodec:
         secret = settings.secret_key.get_secret_value() or secrets.token_urlsafe(32)
         self._serializer = URLSafeTimedSerializer(secret, salt="hotline.session")
         self._settings = settings
+        # Every request sends the same cookie again: check its signature once, not each time.
+        self._verified = functools.lru_cache(maxsize=4096)(self._verify)
 
     def dumps(self, data: BrowserSession) -> str:
         return self._serializer.dumps({"u": data.user_id, "c": data.csrf, "e": data.epoch})
 
     def loads(self, token: str) -> BrowserSession | None:
+        found = self._verified(token)
+        if found is None:
+            return None
+        data, signed_at = found
+        if time.time() - signed_at > self._settings.session_max_age_s:
+            return None
+        return data
+
+    def _verify(self, token: str) -> tuple[BrowserSession, float] | None:
+        """The session a token carries and when it was signed, if the signature is ours."""
         try:
-            raw = self._serializer.loads(token, max_age=self._settings.session_max_age_s)
+            raw, signed = self._serializer.loads(token, return_timestamp=True)
         except BadSignature:
             return None
         if not isinstance(raw, dict) or not isinstance(raw.get("c"), str):
             return None
         user_id, epoch = raw.get("u"), raw.get("e")
-        return BrowserSession(
+        data = BrowserSession(
             user_id=user_id if isinstance(user_id, int) else None,
             csrf=raw["c"],
             epoch=epoch if isinstance(epoch, int) else -1,  # a cookie without one is ended
         )
+        return data, signed.timestamp()
 
     def read(self, conn: HTTPConnection) -> BrowserSession | None:
         cached = conn.scope.get("hotline.session")

@@ -1,6 +1,7 @@
 """Login, session cookie flags, CSRF, lockout, logout and role checks on pages."""
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -8,8 +9,8 @@ from sqlmodel import select
 from starlette.websockets import WebSocketDisconnect
 
 from hotline.users.models import User
-from tests.web.conftest import SECRET, TestClient, World, create
-from web.security import COOKIE
+from tests.web.conftest import SECRET, TestClient, World, create, web_settings
+from web.security import COOKIE, BrowserSession, SessionCodec
 
 
 def _csrf(html: str) -> str:
@@ -157,3 +158,30 @@ def test_security_headers_forbid_inline_scripts_and_framing(world: World) -> Non
     response = world.client.get("/login")
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_a_session_ends_after_its_maximum_age_even_when_its_cookie_was_checked_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    codec = SessionCodec(web_settings(session_max_age_s=60))
+    token = codec.dumps(BrowserSession(user_id=7, csrf="c", epoch=2))
+    assert codec.loads(token) == BrowserSession(user_id=7, csrf="c", epoch=2)
+    assert codec.loads(token + "x") is None  # a changed signature is no session
+    later = time.time() + 61
+    monkeypatch.setattr("web.security.time.time", lambda: later)
+    assert codec.loads(token) is None  # the signature was checked before; the age is checked each time
+
+
+def test_a_deactivation_made_elsewhere_is_seen_within_the_user_cache_lifetime(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    operator = world.login("operator1")
+    assert operator.get("/api/me").status_code == 200  # checked, and now cached for a few seconds
+    with world.session() as session:  # another process (an admin's CLI) deactivates the user
+        user = session.exec(select(User).where(User.username == "operator1")).one()
+        user.active = False
+        session.add(user)
+        session.commit()
+    now = time.monotonic()
+    monkeypatch.setattr("web.deps.time.monotonic", lambda: now + 6)
+    assert operator.get("/api/me").status_code == 401

@@ -98,6 +98,7 @@ async def logout(request: Request, services: ServicesDep, session: SessionDep) -
         # The cookie is only cleared in this browser; a copy of it must stop working too.
         user_id = current.user_id
         await run_db(session, lambda: end_sessions(session, user_id=user_id))
+        services.users.forget(user_id)
     response = RedirectResponse("/login", status_code=303)
     services.codec.clear(response, request)
     return response

@@ -22,7 +22,9 @@ from web.deps import (
     SessionDep,
     TransactionPerHop,
     UnitActor,
+    load_user,
 )
+from web.errors import NotAuthenticated
 from web.routers.auth import home_of
 from web.routers.common import reference, view
 from web.schemas import assignment_view
@@ -53,12 +55,12 @@ def _page(
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, services: ServicesDep, session: SessionDep, data: BrowserSessionDep) -> Response:
-    if data is None or data.user_id is None:
+def index(session: SessionDep, data: BrowserSessionDep) -> Response:
+    try:
+        user = load_user(session, data)
+    except NotAuthenticated:
         return RedirectResponse("/login", status_code=303)
-    from web.deps import current_user
-
-    return RedirectResponse(home_of(current_user(request, session, data).role), status_code=303)
+    return RedirectResponse(home_of(user.role), status_code=303)
 
 
 @router.get("/seat", response_class=HTMLResponse)
