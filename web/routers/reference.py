@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends
 
 from hotline.categories.models import CategoryPublic
 from hotline.categories.service import list_categories
-from hotline.units.models import UnitPublic
+from hotline.units.models import Unit, UnitPublic
 from hotline.units.service import list_units
 from web import labels
 from web.deps import AnyActor, BrowserSessionDep, CurrentUser, SessionDep, TransactionPerHop, csrf_protect
@@ -23,7 +23,7 @@ router = APIRouter(
 def me(user: CurrentUser, data: BrowserSessionDep, session: SessionDep) -> MeOut:
     if data is None or user.id is None:
         raise NotAuthenticated()
-    unit = next((u for u in list_units(session, active_only=False) if u.id == user.unit_id), None)
+    unit = session.get(Unit, user.unit_id) if user.unit_id is not None else None
     return MeOut(
         user_id=user.id,
         username=user.username,
