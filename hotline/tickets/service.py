@@ -185,20 +185,21 @@ def create_ticket(
         created_at=now,
         updated_at=now,
     )
-    # One INSERT ... RETURNING that hands back the persistent row: intake is the hottest write
-    # path, and this skips building, validating and flushing a new object through the unit of work.
-    ticket = session.scalars(insert(Ticket).returning(Ticket), [values]).one()
-    assert ticket.id is not None
+    # Plain INSERTs, then the row read back once: intake is the hottest write path, and this
+    # skips building, validating and flushing a new object through the unit of work.
+    table = Ticket.__table__  # type: ignore[attr-defined]
+    ticket_id = session.connection().execute(insert(table).returning(table.c.id), values).scalar_one()
     record_event(
         session,
-        ticket_id=ticket.id,
+        ticket_id=ticket_id,
         action=Action.CREATE,
         actor=actor,
         at=now,
         from_status=None,
         to_status=TicketStatus.DRAFT,
-        data={"channel": ticket.channel},
+        data={"channel": data.channel},
     )
+    ticket = session.get_one(Ticket, ticket_id)
     session.commit()
     return ticket
 

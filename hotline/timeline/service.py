@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from hotline.enums import Action, TicketStatus
@@ -21,23 +22,29 @@ def record_event(
     to_status: TicketStatus | None,
     note: str = "",
     data: dict[str, Any] | None = None,
-) -> TicketEvent:
-    """Add one event to the session; the caller commits it with the change it records."""
-    event = TicketEvent(
-        ticket_id=ticket_id,
-        at=at,
-        action=action,
-        actor_id=actor.user_id,
-        actor_role=actor.role,
-        actor_name=actor.name,
-        unit_id=actor.unit_id,
-        from_status=from_status,
-        to_status=to_status,
-        note=note,
-        data=data or {},
+) -> None:
+    """Write one event in the session's transaction; the caller commits it with the change it records.
+
+    A plain INSERT, not an object in the unit of work: events are never read back by the move
+    that writes them, and every move writes one.
+    """
+    table = TicketEvent.__table__  # type: ignore[attr-defined]
+    session.connection().execute(
+        insert(table),
+        {
+            "ticket_id": ticket_id,
+            "at": at,
+            "action": action,
+            "actor_id": actor.user_id,
+            "actor_role": actor.role,
+            "actor_name": actor.name,
+            "unit_id": actor.unit_id,
+            "from_status": from_status,
+            "to_status": to_status,
+            "note": note,
+            "data": data or {},
+        },
     )
-    session.add(event)
-    return event
 
 
 def list_events(session: Session, *, ticket_id: int) -> list[TicketEvent]:
