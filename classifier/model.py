@@ -18,8 +18,14 @@ from scipy import sparse
 from sklearn.pipeline import FeatureUnion
 
 from classifier.errors import IncompatibleModel, ModelNotFound
-from classifier.normalize import normalize
-from classifier.pipeline import CalibratedLinearSVC, FloatArray, drop_pruned_vocabulary, text_features
+from classifier.normalize import normalize, normalize_all
+from classifier.pipeline import (
+    CalibratedLinearSVC,
+    FloatArray,
+    drop_pruned_vocabulary,
+    fit_heads,
+    text_features,
+)
 from classifier.tokenize import pretokenized
 
 MODEL_FILE: Final = "model.joblib"
@@ -39,7 +45,7 @@ class ModelConfig:
     min_df: int = 1
     C: float = 1.0
     calibration_samples: int = 4000
-    n_jobs: int = 2  # threads per head while training: liblinear releases the GIL
+    n_jobs: int = 2  # processes for jieba, threads for liblinear (it releases the GIL) while training
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -94,28 +100,28 @@ class RoutingModel:
             word_max_features=config.word_max_features,
             min_df=config.min_df,
         )
-        clean = [normalize(t) for t in texts]
         (_, char_vec), (_, word_vec) = features.transformer_list
-        # Segmentation runs in other processes while this one builds the character features.
-        with pretokenized(clean, n_jobs=config.n_jobs) as tokens_ready:
+        # Normalisation and segmentation run in other processes; this one builds the character
+        # features while the words are being segmented.
+        with pretokenized(texts, n_jobs=config.n_jobs, prepare=normalize_all) as (clean, tokens_ready):
             char_matrix = char_vec.fit_transform(clean)
             tokens_ready()
             word_matrix = word_vec.fit_transform(clean)
-        matrix = sparse.hstack([char_matrix, word_matrix], format="csr")
+        # float64 is liblinear's own type: one conversion here rather than one per fit.
+        matrix = sparse.hstack([char_matrix, word_matrix], format="csr", dtype=np.float64)
         drop_pruned_vocabulary(features)
-        jobs: dict[str, tuple[Any, npt.NDArray[Any]]] = {}
+        fitted: dict[str, CalibratedLinearSVC] = {}
+        jobs: list[tuple[CalibratedLinearSVC, Any, npt.NDArray[Any]]] = []
         for name, values in targets.items():
             y = np.asarray(values, dtype=object)
             keep = np.flatnonzero(y != "")
             if len(np.unique(y[keep])) >= 2:
-                jobs[name] = (matrix[keep], y[keep].astype(str))
-
-        fitted = {
-            name: CalibratedLinearSVC(
-                C=config.C, calibration_samples=config.calibration_samples, n_jobs=config.n_jobs
-            ).fit(x, y)
-            for name, (x, y) in jobs.items()
-        }
+                fitted[name] = CalibratedLinearSVC(
+                    C=config.C, calibration_samples=config.calibration_samples, n_jobs=config.n_jobs
+                )
+                x = matrix if len(keep) == len(y) else matrix[keep]
+                jobs.append((fitted[name], x, y[keep].astype(str)))
+        fit_heads(jobs, n_jobs=config.n_jobs)
         return cls(features=features, heads=fitted, config=config)
 
     def transform(self, texts: Sequence[str]) -> Any:

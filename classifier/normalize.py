@@ -75,3 +75,8 @@ def mask_numbers(text: str) -> str:
 def normalize(text: str) -> str:
     """The model's view of a text: canonical, with numbers masked."""
     return mask_numbers(canonical(text))
+
+
+def normalize_all(texts: list[str]) -> list[str]:
+    """:func:`normalize` of each text (a module-level function: worker processes receive it by name)."""
+    return [normalize(text) for text in texts]

@@ -106,3 +106,44 @@ def test_saving_the_same_model_twice_gives_the_same_bytes(small_model: RoutingMo
     for name in ("a", "b"):
         save_model(small_model, tmp_path / name, data_sha256="0" * 64, metrics={}, training_rows=1)
     assert (tmp_path / "a" / MODEL_FILE).read_bytes() == (tmp_path / "b" / MODEL_FILE).read_bytes()
+
+
+def test_training_in_worker_processes_gives_the_same_features(
+    small_rows: list[dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from classifier import tokenize
+    from classifier.model import ModelConfig
+
+    texts = [r["text"] for r in small_rows][:300]
+    targets = {"unit": [r["unit"] for r in small_rows][:300]}
+    serial = RoutingModel.fit(texts, targets, config=ModelConfig(n_jobs=1))
+    monkeypatch.setattr(tokenize, "PARALLEL_FROM", 0)
+    parallel = RoutingModel.fit(texts, targets, config=ModelConfig(n_jobs=2))
+    for (_, a), (_, b) in zip(
+        serial.features.transformer_list, parallel.features.transformer_list, strict=True
+    ):
+        assert a.vocabulary_ == b.vocabulary_
+        assert np.array_equal(a.idf_, b.idf_)
+    # Threads interleave liblinear's shuffling: weights differ a little, the ranking does not.
+    assert serial.labels("unit") == parallel.labels("unit")
+    assert np.array_equal(
+        serial.proba("unit", texts)[1].argmax(axis=1), parallel.proba("unit", texts)[1].argmax(axis=1)
+    )
+
+
+def test_heads_share_the_threads_and_a_lone_head_splits_its_classes() -> None:
+    from classifier.pipeline import CalibratedLinearSVC, fit_heads
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(6, 20))
+    y = np.repeat(np.array(list("abcdef")), 40)
+    x = centres[np.searchsorted(np.array(list("abcdef")), y)] + 0.3 * rng.normal(size=(240, 20))
+    alone = CalibratedLinearSVC(n_jobs=2).fit(x, y)  # two groups of three classes against a "rest"
+    together = [CalibratedLinearSVC(), CalibratedLinearSVC()]
+    fit_heads([(together[0], x, y), (together[1], x, y)], n_jobs=2)  # a head per thread, unsplit
+    serial = CalibratedLinearSVC(n_jobs=1).fit(x, y)
+    for model in (alone, *together):
+        assert list(model.classes_) == list("abcdef")
+        assert np.allclose(model.coef_, serial.coef_, atol=1e-2)
+        assert np.array_equal(model.predict(x), serial.predict(x))
+        assert model.temperature_ == pytest.approx(serial.temperature_, rel=1e-2)
