@@ -137,20 +137,25 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return next(folder.glob("web-*.db"))
 
 
+def make_app(engine: Engine, **web: Any) -> Any:
+    """The app on this database with the tests' settings, a fixed clock and the rules-only classifier."""
+    return create_app(
+        Settings(database_url=str(engine.url)),
+        web=web_settings(**web),
+        engine=engine,
+        clock=FixedClock(now_at_start()),
+        classifier=RulesOnlyClassifier(),
+    )
+
+
 @pytest.fixture
 def world_factory(tmp_path: Path, sqlite_template: Path) -> Iterator[Callable[..., World]]:
     made: list[tuple[TestClient, Engine]] = []
 
     def make(backend: str = "sqlite", **web: Any) -> World:
         engine = build_engine(backend, tmp_path, sqlite_template)
-        clock = FixedClock(now_at_start())
-        app = create_app(
-            Settings(database_url=str(engine.url)),
-            web=web_settings(**web),
-            engine=engine,
-            clock=clock,
-            classifier=RulesOnlyClassifier(),
-        )
+        app = make_app(engine, **web)
+        clock: FixedClock = app.state.services.clock
         client = TestClient(app)
         client.__enter__()
         made.append((client, engine))

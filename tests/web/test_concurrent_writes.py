@@ -15,12 +15,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from sqlmodel import Session, select
 
-from hotline.clock import FixedClock
-from hotline.config import Settings
 from hotline.users.models import User
-from tests.web.conftest import TICKET, build_engine, now_at_start, web_settings
-from web.adapters import RulesOnlyClassifier
-from web.app import create_app
+from tests.web.conftest import TICKET, build_engine, make_app
 from web.deps import TransactionPerHop, get_session
 from web.security import COOKIE, BrowserSession
 
@@ -30,13 +26,7 @@ THREADS = 3
 
 def test_more_concurrent_writers_than_threads_all_finish(tmp_path: Path, sqlite_template: Path) -> None:
     engine = build_engine("sqlite", tmp_path, sqlite_template)
-    app = create_app(
-        Settings(database_url=str(engine.url)),
-        web=web_settings(),
-        engine=engine,
-        clock=FixedClock(now_at_start()),
-        classifier=RulesOnlyClassifier(),
-    )
+    app = make_app(engine)
     with Session(engine) as session:
         operator = session.exec(select(User).where(User.username == "operator1")).one()
     token = secrets.token_urlsafe(16)
@@ -68,7 +58,7 @@ def test_every_route_that_uses_the_database_ends_its_transaction_in_its_own_hop(
     tmp_path: Path, sqlite_template: Path
 ) -> None:
     engine = build_engine("sqlite", tmp_path, sqlite_template)
-    app = create_app(Settings(database_url=str(engine.url)), web=web_settings(), engine=engine)
+    app = make_app(engine)
     routers = [r.original_router for r in app.routes if hasattr(r, "original_router")]  # FastAPI 0.165
     routes = [route for router in routers for route in router.routes] + list(app.routes)
     with_session = [

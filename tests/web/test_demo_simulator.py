@@ -9,13 +9,9 @@ from sqlmodel import Session, col, func, select
 
 from hotline.calls.models import Call, Seat
 from hotline.calls.service import CALL_TOPIC, SCREEN_POP_TOPIC, SEAT_TOPIC
-from hotline.clock import FixedClock
-from hotline.config import Settings
 from hotline.enums import SeatState
 from telephony.simulator import SimConfig
-from tests.web.conftest import build_engine, drop_engine, now_at_start, web_settings
-from web.adapters import RulesOnlyClassifier
-from web.app import create_app
+from tests.web.conftest import build_engine, drop_engine, make_app
 from web.deps import AppServices
 from web.telephony import SimulatorRunner
 
@@ -23,15 +19,7 @@ BUSY = SimConfig(seats=3, calls_per_day=40_000, mean_handle_s=60.0, breaks_per_s
 
 
 def _services(backend: str, tmp_path: Path, sqlite_template: Path) -> AppServices:
-    engine = build_engine(backend, tmp_path, sqlite_template)
-    app = create_app(
-        Settings(database_url=str(engine.url)),
-        web=web_settings(),
-        engine=engine,
-        clock=FixedClock(now_at_start()),
-        classifier=RulesOnlyClassifier(),
-    )
-    services: AppServices = app.state.services
+    services: AppServices = make_app(build_engine(backend, tmp_path, sqlite_template)).state.services
     return services
 
 

@@ -3,24 +3,18 @@
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Query
 
 from hotline.enums import OPEN_STATUSES
 from hotline.knowledge.models import ArticlePublic
 from hotline.knowledge.service import search_articles
 from hotline.ports import OpenTicketText
 from hotline.tickets import service as svc
-from web.deps import IntakeActor, NowDep, ServicesDep, SessionDep, StaffActor, TransactionPerHop, csrf_protect
-from web.errors import ERROR_RESPONSES
-from web.routers.common import reference, view
+from web.deps import IntakeActor, NowDep, ServicesDep, SessionDep, StaffActor
+from web.routers.common import api_router, reference, view
 from web.schemas import ClassifyIn, DuplicateOut, EmergencyOut, SuggestionOut, UnitScoreOut
 
-router = APIRouter(
-    route_class=TransactionPerHop,
-    tags=["assist"],
-    dependencies=[Depends(csrf_protect)],
-    responses=ERROR_RESPONSES,
-)
+router = api_router("assist")
 DUPLICATE_POOL = 500
 
 

@@ -2,7 +2,9 @@
 
 import time
 from datetime import datetime
+from typing import Any
 
+from fastapi import APIRouter, Depends
 from sqlmodel import Session
 
 from hotline.categories.service import list_categories
@@ -10,10 +12,22 @@ from hotline.tickets.models import Ticket
 from hotline.tickets.service import assignments_of
 from hotline.units.service import list_units
 from hotline.users.models import Actor
-from web.deps import AppServices
+from web.deps import AppServices, TransactionPerHop, csrf_protect
+from web.errors import ERROR_RESPONSES
 from web.schemas import Reference, TicketView, ticket_view
 
 TICKETS_TOPIC = "tickets"
+
+
+def api_router(tag: str, **kwargs: Any) -> APIRouter:
+    """A router of the JSON API: CSRF on state changes, errors in the OpenAPI, one transaction per hop."""
+    return APIRouter(
+        route_class=TransactionPerHop,
+        tags=[tag],
+        dependencies=[Depends(csrf_protect)],
+        responses=ERROR_RESPONSES,
+        **kwargs,
+    )
 
 
 REFERENCE_TTL_S = 30.0

@@ -1,22 +1,16 @@
 """Reference data every page needs: units, categories, and who is logged in."""
 
-from fastapi import APIRouter, Depends
-
 from hotline.categories.models import CategoryPublic
 from hotline.categories.service import list_categories
 from hotline.units.models import Unit, UnitPublic
 from hotline.units.service import list_units
 from web import labels
-from web.deps import AnyActor, BrowserSessionDep, CurrentUser, SessionDep, TransactionPerHop, csrf_protect
-from web.errors import ERROR_RESPONSES, NotAuthenticated
+from web.deps import AnyActor, BrowserSessionDep, CurrentUser, SessionDep
+from web.errors import NotAuthenticated
+from web.routers.common import api_router
 from web.schemas import MeOut
 
-router = APIRouter(
-    route_class=TransactionPerHop,
-    tags=["reference"],
-    dependencies=[Depends(csrf_protect)],
-    responses=ERROR_RESPONSES,
-)
+router = api_router("reference")
 
 
 @router.get("/api/me", summary="The logged-in user, and the CSRF token for state-changing requests")

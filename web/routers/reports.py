@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Query
 from fastapi.responses import StreamingResponse
 from openpyxl import Workbook
 
@@ -19,19 +19,12 @@ from web.deps import (
     NowDep,
     ServicesDep,
     SessionDep,
-    TransactionPerHop,
     UnitActor,
-    csrf_protect,
 )
-from web.errors import ERROR_RESPONSES
+from web.routers.common import api_router
 from web.wallboard import Wallboard, WallboardFeed
 
-router = APIRouter(
-    route_class=TransactionPerHop,
-    tags=["reports"],
-    dependencies=[Depends(csrf_protect)],
-    responses=ERROR_RESPONSES,
-)
+router = api_router("reports")
 MAX_PERIOD_DAYS = 400
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 StartQ = Annotated[date | None, Query(description="first local day (default: 30 days ago)")]

@@ -5,7 +5,6 @@ here goes to the phone system (the ``CallControl`` port), which reports it back 
 Without a phone system the pause is recorded through the same door as that event would be.
 """
 
-from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from hotline.calls import service as calls
@@ -23,19 +22,12 @@ from web.deps import (
     ServicesDep,
     SessionDep,
     StaffActor,
-    TransactionPerHop,
-    csrf_protect,
     run_db,
 )
-from web.errors import ERROR_RESPONSES
+from web.routers.common import api_router
 from web.schemas import CallView, NoteIn, SeatStateIn, SeatView, TransferIn
 
-router = APIRouter(
-    route_class=TransactionPerHop,
-    tags=["seats and calls"],
-    dependencies=[Depends(csrf_protect)],
-    responses=ERROR_RESPONSES,
-)
+router = api_router("seats and calls")
 CALL_TOPICS = (calls.CALL_TOPIC, calls.SEAT_TOPIC, calls.SCREEN_POP_TOPIC)
 EMERGENCY_LINES = frozenset({"110", "119", "120", "122"})
 

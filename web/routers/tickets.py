@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Query
 
 from hotline.enums import TicketStatus
 from hotline.tickets import service as svc
@@ -20,12 +20,9 @@ from web.deps import (
     ServicesDep,
     SessionDep,
     SupervisorActor,
-    TransactionPerHop,
     UnitActor,
-    csrf_protect,
 )
-from web.errors import ERROR_RESPONSES
-from web.routers.common import announce, reference, view, views
+from web.routers.common import announce, api_router, reference, view, views
 from web.schemas import (
     CallbackIn,
     CloseOnSpotIn,
@@ -45,13 +42,7 @@ from web.schemas import (
     assignment_view,
 )
 
-router = APIRouter(
-    route_class=TransactionPerHop,
-    prefix="/api/tickets",
-    tags=["tickets"],
-    dependencies=[Depends(csrf_protect)],
-    responses=ERROR_RESPONSES,
-)
+router = api_router("tickets", prefix="/api/tickets")
 
 
 @router.get("", summary="List tickets (a unit gets its own inbox only)")

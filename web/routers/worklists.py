@@ -2,7 +2,6 @@
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from hotline.enums import Card, Role, Stage
@@ -18,19 +17,11 @@ from web.deps import (
     ServicesDep,
     SessionDep,
     SupervisorActor,
-    TransactionPerHop,
-    csrf_protect,
 )
-from web.errors import ERROR_RESPONSES
-from web.routers.common import announce, reference, view, views
+from web.routers.common import announce, api_router, reference, view, views
 from web.schemas import DecisionIn, ExtensionView, NoteIn, ReturnView, SupervisionView, TicketView
 
-router = APIRouter(
-    route_class=TransactionPerHop,
-    tags=["worklists"],
-    dependencies=[Depends(csrf_protect)],
-    responses=ERROR_RESPONSES,
-)
+router = api_router("worklists")
 
 
 class DueView(BaseModel):
