@@ -103,8 +103,7 @@ class TransactionPerHop(APIRoute):
 
     FastAPI runs a sync endpoint in one hop and serialises its result in another; the session's
     transaction, which a read after the service's commit may have begun, is ended when the
-    endpoint returns: committed (nothing is pending; loaded rows stay usable) or, after an
-    error, rolled back.
+    endpoint returns (``_in_transactions``).
     """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
@@ -117,29 +116,29 @@ def _ending_transactions(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
     def run(*args: Any, **kwargs: Any) -> Any:
         sessions = [v for v in kwargs.values() if isinstance(v, Session)]
-        try:
-            result = endpoint(*args, **kwargs)
-        except BaseException:
-            for session in sessions:
-                session.rollback()
-            raise
-        for session in sessions:
-            if session.in_transaction():
-                session.commit()
-        return result
+        return _in_transactions(sessions, functools.partial(endpoint, *args, **kwargs))
 
     return run
 
 
 async def run_db(session: Session, work: Callable[[], T]) -> T:
     """Database work of an async route: in a thread, as one transaction ended before returning."""
+    return await run_in_threadpool(_in_transactions, [session], work)
 
-    def run() -> T:
+
+def _in_transactions(sessions: list[Session], work: Callable[[], T]) -> T:
+    """Run ``work``, then end the sessions' transactions: committed (nothing is pending; loaded
+    rows stay usable) or, after an error, rolled back."""
+    try:
         result = work()
-        session.commit()  # nothing left pending: a read ends here, loaded rows stay usable
-        return result
-
-    return await run_in_threadpool(run)
+    except BaseException:
+        for session in sessions:
+            session.rollback()
+        raise
+    for session in sessions:
+        if session.in_transaction():
+            session.commit()
+    return result
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

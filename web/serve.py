@@ -63,21 +63,19 @@ def serve_app(
     problem = workers_problem(web, workers)
     if problem:
         raise typer.BadParameter(problem, param_hint="--workers")
-    engine = make_engine(settings.database_url, echo=settings.echo_sql)  # workers build their own
+    engine = None  # create_app makes it; workers each build their own
     if demo:
+        engine = make_engine(settings.database_url, echo=settings.echo_sql)
         upgrade(engine)
         with session_scope(engine) as session:
             report = seed(session, now=SystemClock().now(), demo=True)
         added = ", ".join(f"{n} {what}" for what, n in report.added.items()) or "nothing new"
         typer.echo(f"database {engine.url.render_as_string(hide_password=True)}: migrated, seeded ({added})")
-    url = f"http://{web.host}:{web.port}"
-    if demo:
-        typer.echo(demo_banner(url))
+        typer.echo(demo_banner(f"http://{web.host}:{web.port}"))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if workers > 1:
         # Each worker process builds its own app from the same environment; they share the
         # database and Redis, and the kernel spreads connections over them.
-        engine.dispose()
         uvicorn.run(
             "web.app:create_app",
             factory=True,
