@@ -172,6 +172,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services.open_write_slots()
         await services.hub.start()
         await feed.start()
         simulator = None

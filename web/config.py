@@ -56,4 +56,9 @@ class WebSettings(BaseSettings):
         default=20, ge=1, description="progress lookups (code + phone) per client address in the window"
     )
     public_progress_window_s: int = Field(default=600, ge=1, description="the lookup's moving window")
+    db_writers: int | None = Field(
+        default=None,
+        ge=1,
+        description="write transactions one process runs at once; unset: 1 on SQLite, 4 on PostgreSQL",
+    )
     simulator: bool = Field(default=False, description="run the call simulator inside the app (demo)")

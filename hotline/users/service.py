@@ -51,16 +51,25 @@ def create_user(session: Session, *, data: UserCreate) -> User:
 
 
 def authenticate(session: Session, *, username: str, password: str, now: datetime) -> User:
-    """Check a password; lock the account for a while after repeated failures."""
+    """Check a password; lock the account for a while after repeated failures.
+
+    The hash check is slow by design (~0.1 s), so it runs with no transaction open: on SQLite
+    a write transaction holds the whole database, and every other writer would wait for it.
+    """
     user = session.exec(select(User).where(User.username == username)).first()
-    if user is None or not user.active:
+    stored = None if user is None or not user.active else (user.password_hash, user.locked_until)
+    session.commit()
+    if stored is None:
         _hasher.hash(password)  # same cost either way, so timing does not reveal usernames
         raise PermissionDenied("wrong username or password")
-    if user.locked_until is not None and user.locked_until > now:
-        raise PermissionDenied(f"account locked until {user.locked_until.isoformat()}")
+    assert user is not None
+    password_hash, locked_until = stored
+    if locked_until is not None and locked_until > now:
+        raise PermissionDenied(f"account locked until {locked_until.isoformat()}")
     try:
-        _hasher.verify(user.password_hash, password)
+        _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
+        session.refresh(user)  # other failed attempts may have counted meanwhile
         user.failed_logins += 1
         if user.failed_logins >= MAX_FAILED_LOGINS:
             user.locked_until = now + LOCKOUT

@@ -13,6 +13,7 @@ from hotline.knowledge.service import create_article, get_article, search_articl
 from hotline.seed.service import seed
 from hotline.units.models import UnitCreate, UnitUpdate
 from hotline.units.service import create_unit, district_unit, get_unit, list_units, update_unit
+from hotline.users import service as users_service
 from hotline.users.models import UserCreate
 from hotline.users.service import (
     MAX_FAILED_LOGINS,
@@ -43,6 +44,36 @@ def test_login_locks_after_repeated_failures(session: Session, clock: FixedClock
     assert authenticate(session, username="clerk", password="s3cret-pass", now=later).failed_logins == 0
     with pytest.raises(PermissionDenied, match="wrong username or password"):
         authenticate(session, username="nobody", password="x", now=clock.now())
+
+
+def test_the_slow_password_check_runs_with_no_transaction_open(
+    session: Session, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On SQLite a write transaction holds the whole database: a login must not keep every
+    # other writer waiting through ~0.1 s of argon2.
+    seeded(session, clock.now())
+    data = UserCreate(username="clerk", display_name="办事员", role=Role.OPERATOR, password="s3cret-pass")
+    clerk = create_user(session, data=data)
+    checked: list[bool] = []
+    real = users_service._hasher
+
+    class Watching:
+        def verify(self, stored: str, password: str) -> bool:
+            checked.append(session.in_transaction())
+            return real.verify(stored, password)
+
+        def hash(self, password: str) -> str:
+            checked.append(session.in_transaction())
+            return real.hash(password)
+
+    monkeypatch.setattr(users_service, "_hasher", Watching())
+    authenticate(session, username="clerk", password="s3cret-pass", now=clock.now())
+    for name, password in (("clerk", "guess"), ("nobody", "guess")):
+        with pytest.raises(PermissionDenied):
+            authenticate(session, username=name, password=password, now=clock.now())
+    assert checked == [False, False, False]
+    assert clerk.id is not None
+    assert get_user(session, user_id=clerk.id).failed_logins == 1
 
 
 @pytest.mark.parametrize(

@@ -7,17 +7,23 @@ request would then stall until the busy timeout and fail.
 
 import asyncio
 import secrets
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
 import httpx
+import pytest
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from hotline.tickets import service as svc
 from hotline.users.models import User
 from tests.web.conftest import TICKET, build_engine, make_app
-from web.deps import TransactionPerHop, get_session
+from web.deps import TransactionPerHop, get_login_session, get_session
 from web.security import COOKIE, BrowserSession
 
 WRITERS = 24
@@ -27,31 +33,67 @@ THREADS = 3
 def test_more_concurrent_writers_than_threads_all_finish(tmp_path: Path, sqlite_template: Path) -> None:
     engine = build_engine("sqlite", tmp_path, sqlite_template)
     app = make_app(engine)
+    assert asyncio.run(_storm(app, engine, "POST", WRITERS, threads=THREADS)) == [201] * WRITERS
+    engine.dispose()
+
+
+def test_a_process_runs_at_most_its_write_slots_at_once_and_reads_are_not_held(
+    tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = build_engine("sqlite", tmp_path, sqlite_template)
+    app = make_app(engine, db_writers=2)
+    running = {"now": 0, "most": 0}
+
+    def slow(real: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            running["now"] += 1
+            running["most"] = max(running["most"], running["now"])
+            try:
+                time.sleep(0.02)  # long enough that unlimited requests would overlap
+                return real(*args, **kwargs)
+            finally:
+                running["now"] -= 1
+
+        return run
+
+    monkeypatch.setattr(svc, "create_ticket", slow(svc.create_ticket))
+    monkeypatch.setattr(svc, "list_tickets", slow(svc.list_tickets))
+
+    async def writes_then_reads() -> tuple[int, int]:
+        assert await _storm(app, engine, "POST", 12, threads=40) == [201] * 12
+        most_writing, running["most"] = running["most"], 0
+        assert await _storm(app, engine, "GET", 12, threads=40) == [200] * 12
+        return most_writing, running["most"]
+
+    most_writing, most_reading = asyncio.run(writes_then_reads())
+    assert most_writing == 2
+    assert most_reading > 2  # reads take no write slot
+    engine.dispose()
+
+
+async def _storm(app: Any, engine: Engine, method: str, count: int, *, threads: int) -> list[int]:
+    """``count`` ticket creations (POST) or inbox reads (GET) at once; their status codes."""
     with Session(engine) as session:
         operator = session.exec(select(User).where(User.username == "operator1")).one()
     token = secrets.token_urlsafe(16)
     cookie = app.state.services.codec.dumps(BrowserSession(user_id=operator.id, csrf=token))
+    anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://test",
+            cookies={COOKIE: cookie},
+            headers={"X-CSRF-Token": token},
+        ) as client,
+    ):
 
-    async def storm() -> list[int]:
-        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app),
-                base_url="http://test",
-                cookies={COOKIE: cookie},
-                headers={"X-CSRF-Token": token},
-            ) as client,
-        ):
+        async def one(n: int) -> int:
+            if method == "GET":
+                return (await client.get("/api/tickets")).status_code
+            return (await client.post("/api/tickets", json={**TICKET, "title": f"同时 {n}"})).status_code
 
-            async def one(n: int) -> int:
-                response = await client.post("/api/tickets", json={**TICKET, "title": f"同时 {n}"})
-                return response.status_code
-
-            return await asyncio.wait_for(asyncio.gather(*(one(n) for n in range(WRITERS))), timeout=20)
-
-    assert asyncio.run(storm()) == [201] * WRITERS
-    engine.dispose()
+        return await asyncio.wait_for(asyncio.gather(*(one(n) for n in range(count))), timeout=20)
 
 
 def test_every_route_that_uses_the_database_ends_its_transaction_in_its_own_hop(
@@ -64,7 +106,8 @@ def test_every_route_that_uses_the_database_ends_its_transaction_in_its_own_hop(
     with_session = [
         route
         for route in routes
-        if isinstance(route, APIRoute) and any(d.call is get_session for d in _all(route.dependant))
+        if isinstance(route, APIRoute)
+        and any(d.call in (get_session, get_login_session) for d in _all(route.dependant))
     ]
     assert len(with_session) > 50
     assert [r.path for r in with_session if not isinstance(r, TransactionPerHop)] == []

@@ -11,7 +11,7 @@ from hotline.errors import PermissionDenied
 from hotline.users.models import User
 from hotline.users.service import authenticate, end_sessions
 from web import labels
-from web.deps import NowDep, ServicesDep, SessionDep, TransactionPerHop, run_db
+from web.deps import LoginSessionDep, NowDep, ServicesDep, SessionDep, TransactionPerHop, run_db
 from web.errors import ERROR_RESPONSES
 from web.schemas import MeOut
 from web.security import BrowserSession, check_csrf, login_session
@@ -64,7 +64,7 @@ def login_page(request: Request, services: ServicesDep, next: str = "") -> Respo
 async def login_form(
     request: Request,
     services: ServicesDep,
-    session: SessionDep,
+    session: LoginSessionDep,
     now: NowDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
@@ -110,7 +110,7 @@ def api_login(
     request: Request,
     response: Response,
     services: ServicesDep,
-    session: SessionDep,
+    session: LoginSessionDep,
     now: NowDep,
 ) -> MeOut:
     user = authenticate(session, username=data.username, password=data.password, now=now)
