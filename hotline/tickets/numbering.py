@@ -22,7 +22,8 @@ def next_ticket_number(session: Session, *, now: datetime, tz: ZoneInfo) -> str:
     day's counter row instead of reading the same last value.
     """
     day = now.astimezone(tz).date()
-    last = session.execute(_bump_statement(session.get_bind().dialect.name), {"day": day}).scalar_one()
+    connection = session.connection()  # Core, not the ORM's execute: nothing here is an object
+    last = connection.execute(_bump_statement(connection.dialect.name), {"day": day}).scalar_one()
     return f"{day:%Y%m%d}-{last:05d}"
 
 

@@ -2,11 +2,13 @@
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.sql.dml import ReturningInsert
 from sqlmodel import Session, col, func, select
 
 from hotline.calls.models import Call
@@ -190,14 +192,13 @@ def create_ticket(
     # of work's flush and a SELECT. The object, made from the very values stored, joins the
     # session as a persistent row (make_transient_to_detached), as if it had been loaded.
     ticket = Ticket(**values)
-    table = Ticket.__table__  # type: ignore[attr-defined]
-    row = {c.key: getattr(ticket, c.key) for c in table.columns if c.key != "id"}
-    ticket.id = session.connection().execute(insert(table).returning(table.c.id), row).scalar_one()
+    row = {name: getattr(ticket, name) for name in _TICKET_COLUMNS}
+    ticket.id = ticket_id = session.connection().execute(_insert_ticket(), row).scalar_one()
     make_transient_to_detached(ticket)
     session.add(ticket)
     record_event(
         session,
-        ticket_id=ticket.id,
+        ticket_id=ticket_id,
         action=Action.CREATE,
         actor=actor,
         at=now,
@@ -207,6 +208,15 @@ def create_ticket(
     )
     session.commit()
     return ticket
+
+
+_TICKET_COLUMNS = tuple(c.key for c in Ticket.__table__.columns if c.key != "id")  # type: ignore[attr-defined]
+
+
+@cache
+def _insert_ticket() -> ReturningInsert[int]:
+    table = Ticket.__table__  # type: ignore[attr-defined]
+    return insert(table).returning(table.c.id)
 
 
 def update_draft(

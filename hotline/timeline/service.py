@@ -1,9 +1,10 @@
 """Writing and reading a ticket's timeline."""
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Insert, insert
 from sqlmodel import Session, col, select
 
 from hotline.enums import Action, TicketStatus
@@ -28,9 +29,8 @@ def record_event(
     A plain INSERT, not an object in the unit of work: events are never read back by the move
     that writes them, and every move writes one.
     """
-    table = TicketEvent.__table__  # type: ignore[attr-defined]
     session.connection().execute(
-        insert(table),
+        _insert_event(),
         {
             "ticket_id": ticket_id,
             "at": at,
@@ -45,6 +45,12 @@ def record_event(
             "data": data or {},
         },
     )
+
+
+@cache
+def _insert_event() -> Insert:
+    # Built once; inline: the new event's id is not fetched back (no RETURNING on PostgreSQL).
+    return insert(TicketEvent.__table__).inline()  # type: ignore[attr-defined]
 
 
 def list_events(session: Session, *, ticket_id: int) -> list[TicketEvent]:
