@@ -651,22 +651,26 @@ def open_supervisions(session: Session, *, ticket_id: int | None = None) -> list
     return list(session.exec(query))
 
 
-def pending_returns(session: Session) -> list[ReturnRecord]:
+def pending_returns(session: Session) -> list[tuple[ReturnRecord, Ticket]]:
+    """Returns waiting for the dispatcher's ruling, oldest first, each with its ticket (one query)."""
     query = (
-        select(ReturnRecord)
+        select(ReturnRecord, Ticket)
+        .join(Ticket, col(Ticket.id) == ReturnRecord.ticket_id)
         .where(ReturnRecord.state == RequestState.PENDING)
         .order_by(col(ReturnRecord.returned_at))
     )
-    return list(session.exec(query))
+    return [(record, ticket) for record, ticket in session.exec(query)]
 
 
-def pending_extensions(session: Session) -> list[ExtensionRequest]:
+def pending_extensions(session: Session) -> list[tuple[ExtensionRequest, Ticket]]:
+    """Extension requests waiting for the dispatcher, oldest first, each with its ticket (one query)."""
     query = (
-        select(ExtensionRequest)
+        select(ExtensionRequest, Ticket)
+        .join(Ticket, col(Ticket.id) == ExtensionRequest.ticket_id)
         .where(ExtensionRequest.state == RequestState.PENDING)
         .order_by(col(ExtensionRequest.requested_at))
     )
-    return list(session.exec(query))
+    return [(request, ticket) for request, ticket in session.exec(query)]
 
 
 def callbacks_due(session: Session, *, now: datetime, limit: int = 200) -> list[Ticket]:

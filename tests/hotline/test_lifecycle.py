@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from hotline.clock import FixedClock
@@ -435,3 +436,37 @@ def test_dispatch_to_unknown_inactive_or_expert_unit_is_refused(world: Session, 
     assert ticket.dispatch_count == 0
     assert svc.assignments_of(world, ticket_id=_id(ticket)) == []
     assert [e.action for e in list_events(world, ticket_id=_id(ticket))] == [Action.CREATE]
+
+
+def test_the_dispatchers_worklists_read_their_tickets_in_one_query(world: Session, clock: FixedClock) -> None:
+    returned, extended = [], []
+    for n in range(4):
+        ticket = _dispatched(world, clock, unit="urban", title=f"退回 {n}")
+        clerk = unit_actor(world, "urban")
+        svc.return_ticket(world, ticket_id=_id(ticket), actor=clerk, now=clock.now(), reason="不是我们的")
+        returned.append(_id(ticket))
+        ticket = _dispatched(world, clock, unit="housing", title=f"延期 {n}")
+        unit = unit_actor(world, "housing")
+        svc.sign(world, ticket_id=_id(ticket), actor=unit, now=clock.now())
+        svc.request_extension(
+            world, ticket_id=_id(ticket), actor=unit, now=clock.now(), working_days=2, reason="需现场勘查"
+        )
+        extended.append(_id(ticket))
+        clock.advance(timedelta(minutes=1))
+    world.expunge_all()  # nothing cached: every ticket must come from the worklist's own query
+    statements: list[str] = []
+    engine = world.get_bind()
+    listen = event.listens_for(engine, "before_cursor_execute")(
+        lambda conn, cursor, statement, *args: statements.append(statement)
+    )
+    try:
+        returns = svc.pending_returns(world)
+        extensions = svc.pending_extensions(world)
+        seen = [ticket.title for _, ticket in returns + extensions]
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert [t.id for _, t in returns] == returned
+    assert [r.ticket_id for r, _ in returns] == returned
+    assert [t.id for _, t in extensions] == extended
+    assert seen == [f"退回 {n}" for n in range(4)] + [f"延期 {n}" for n in range(4)]
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 2

@@ -45,9 +45,8 @@ def callbacks(
 def returns(actor: BoardActor, session: SessionDep, services: ServicesDep, now: NowDep) -> list[ReturnView]:
     ref = reference(session, services)
     out = []
-    for record in svc.pending_returns(session):
+    for record, ticket in svc.pending_returns(session):
         assert record.id is not None
-        ticket = svc.get_ticket(session, ticket_id=record.ticket_id, actor=actor)
         out.append(
             ReturnView(
                 id=record.id,
@@ -67,9 +66,8 @@ def extensions(
 ) -> list[ExtensionView]:
     ref = reference(session, services)
     out = []
-    for request in svc.pending_extensions(session):
+    for request, ticket in svc.pending_extensions(session):
         assert request.id is not None
-        ticket = svc.get_ticket(session, ticket_id=request.ticket_id, actor=actor)
         out.append(
             ExtensionView(
                 id=request.id,
