@@ -69,6 +69,14 @@ def views(
     return [view(session, services, t, actor, now, ref) for t in tickets]
 
 
+def moved(
+    session: Session, services: AppServices, ticket: Ticket, action: str, actor: Actor, now: datetime
+) -> TicketView:
+    """After a lifecycle move: tell live pages (``announce``), and the ticket as the actor sees it."""
+    announce(session, services, ticket, action)
+    return view(session, services, ticket, actor, now)
+
+
 def announce(session: Session, services: AppServices, ticket: Ticket, action: str) -> None:
     """Tell live pages a ticket moved: ids and status only, and which units may hear of it."""
     assert ticket.id is not None

@@ -22,7 +22,7 @@ from web.deps import (
     SupervisorActor,
     UnitActor,
 )
-from web.routers.common import announce, api_router, reference, view, views
+from web.routers.common import announce, api_router, moved, reference, view, views
 from web.schemas import (
     CallbackIn,
     CloseOnSpotIn,
@@ -128,8 +128,7 @@ def close_on_spot(
         satisfaction=data.satisfaction,
         article_id=data.article_id,
     )
-    announce(session, services, ticket, "close_on_spot")
-    return view(session, services, ticket, actor, now)
+    return moved(session, services, ticket, "close_on_spot", actor, now)
 
 
 @router.post("/{ticket_id}/reject", summary="不予受理 with a reason code")
@@ -144,8 +143,7 @@ def reject(
     ticket = svc.reject(
         session, ticket_id=ticket_id, actor=actor, now=now, reason=data.reason, note=data.note
     )
-    announce(session, services, ticket, "reject")
-    return view(session, services, ticket, actor, now)
+    return moved(session, services, ticket, "reject", actor, now)
 
 
 @router.post("/{ticket_id}/merge", summary="并案: follow a master case")
@@ -155,8 +153,7 @@ def merge(
     ticket = svc.merge(
         session, ticket_id=ticket_id, master_id=data.master_id, actor=actor, now=now, note=data.note
     )
-    announce(session, services, ticket, "merge")
-    return view(session, services, ticket, actor, now)
+    return moved(session, services, ticket, "merge", actor, now)
 
 
 @router.post("/{ticket_id}/dispatch", summary="派单 to a lead unit and co-units")
@@ -178,8 +175,7 @@ def dispatch(
         note=data.note,
         rules=services.rules,
     )
-    announce(session, services, ticket, "dispatch")
-    return view(session, services, ticket, actor, now)
+    return moved(session, services, ticket, "dispatch", actor, now)
 
 
 @router.post("/{ticket_id}/redispatch", summary="Accept a return and send the ticket on")
@@ -201,8 +197,7 @@ def redispatch(
         note=data.note,
         rules=services.rules,
     )
-    announce(session, services, ticket, "redispatch")
-    return view(session, services, ticket, actor, now)
+    return moved(session, services, ticket, "redispatch", actor, now)
 
 
 @router.post("/{ticket_id}/overrule-return", summary="Refuse a return: the same unit keeps it")
@@ -222,8 +217,7 @@ def overrule_return(
         note=data.note or "退单理由不成立",
         rules=services.rules,
     )
-    announce(session, services, ticket, "overrule_return")
-    return view(session, services, ticket, actor, now)
+    return moved(session, services, ticket, "overrule_return", actor, now)
 
 
 @router.post("/{ticket_id}/sign", summary="签收 (unit)")
@@ -231,8 +225,7 @@ def sign(
     ticket_id: int, actor: UnitActor, session: SessionDep, services: ServicesDep, now: NowDep
 ) -> TicketView:
     ticket = svc.sign(session, ticket_id=ticket_id, actor=actor, now=now)
-    announce(session, services, ticket, "sign")
-    return view(session, services, ticket, actor, now)
+    return moved(session, services, ticket, "sign", actor, now)
 
 
 @router.post("/{ticket_id}/contact", summary="The unit reached the citizen (响应)")
@@ -255,8 +248,7 @@ def return_ticket(
         reason=data.reason,
         suggested_unit_code=data.suggested_unit_code or None,
     )
-    announce(session, services, ticket, "return")
-    return view(session, services, ticket, actor, now)
+    return moved(session, services, ticket, "return", actor, now)
 
 
 @router.post("/{ticket_id}/extension", status_code=201, summary="Ask for an extension (lead unit)")
@@ -278,8 +270,7 @@ def request_extension(
         rules=services.rules,
     )
     ticket = svc.get_ticket(session, ticket_id=ticket_id, actor=actor)
-    announce(session, services, ticket, "request_extension")
-    return view(session, services, ticket, actor, now)
+    return moved(session, services, ticket, "request_extension", actor, now)
 
 
 @router.post("/{ticket_id}/reply", summary="办理结果 (unit)")
@@ -287,8 +278,7 @@ def reply(
     ticket_id: int, data: ReplyIn, actor: UnitActor, session: SessionDep, services: ServicesDep, now: NowDep
 ) -> TicketView:
     ticket = svc.reply(session, ticket_id=ticket_id, actor=actor, now=now, text=data.text)
-    announce(session, services, ticket, "reply")
-    return view(session, services, ticket, actor, now)
+    return moved(session, services, ticket, "reply", actor, now)
 
 
 @router.post("/{ticket_id}/callback", summary="回访: satisfaction and solved, or a failed attempt")
@@ -311,8 +301,7 @@ def callback(
         note=data.note,
         rules=services.rules,
     )
-    announce(session, services, ticket, "callback")
-    return view(session, services, ticket, actor, now)
+    return moved(session, services, ticket, "callback", actor, now)
 
 
 @router.post("/{ticket_id}/supervise", status_code=201, summary="督办: flag with a note and a deadline")

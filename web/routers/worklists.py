@@ -18,7 +18,7 @@ from web.deps import (
     SessionDep,
     SupervisorActor,
 )
-from web.routers.common import announce, api_router, reference, view, views
+from web.routers.common import announce, api_router, moved, reference, view, views
 from web.schemas import DecisionIn, ExtensionView, NoteIn, ReturnView, SupervisionView, TicketView
 
 router = api_router("worklists")
@@ -102,8 +102,9 @@ def decide_extension(
         rules=services.rules,
     )
     ticket = svc.get_ticket(session, ticket_id=request.ticket_id, actor=actor)
-    announce(session, services, ticket, "approve_extension" if data.approve else "deny_extension")
-    return view(session, services, ticket, actor, now)
+    return moved(
+        session, services, ticket, "approve_extension" if data.approve else "deny_extension", actor, now
+    )
 
 
 @router.get("/api/worklists/supervisions", summary="Open supervision flags (督办)")
