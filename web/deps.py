@@ -11,9 +11,10 @@ from functools import cached_property
 from typing import Annotated, Any, TypeVar
 
 from anyio import CapacityLimiter, to_thread
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
+from fastapi.security import APIKeyHeader
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -282,6 +283,19 @@ BoardActor = Annotated[Actor, Depends(require(R.SUPERVISOR, R.DISPATCHER, R.ADMI
 CallbackActor = Annotated[Actor, Depends(require(R.OPERATOR, R.DISPATCHER))]
 
 
-async def csrf_protect(request: Request, services: ServicesDep) -> None:
+# Declared so the OpenAPI tells API users about the header, and Swagger UI's "Authorize" sends it
+# with "Try it out"; the check itself is check_csrf's.
+CSRF_HEADER_SCHEME = APIKeyHeader(
+    name="X-CSRF-Token",
+    scheme_name="csrf",
+    description="POST, PATCH, PUT and DELETE need the session's CSRF token: `csrf_token` of /api/login"
+    " or of GET /api/me. The session itself is the cookie set at login.",
+    auto_error=False,
+)
+
+
+async def csrf_protect(
+    request: Request, services: ServicesDep, _sent: Annotated[str | None, Security(CSRF_HEADER_SCHEME)]
+) -> None:
     """Router-wide: every POST/PUT/PATCH/DELETE carries the session's CSRF token."""
     await check_csrf(request, services.codec.read(request))

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from tests.web.conftest import World
 from web.app import CSP
@@ -88,3 +89,17 @@ def test_a_missing_npm_install_says_what_to_run(world_factory: Callable[..., Wor
         assert response.status_code == 404
         assert response.text == f"{file.package} is not installed: run scripts/bootstrap (npm ci)"
     assert world.client.get("/docs").status_code == 200  # the page itself still renders
+
+
+def test_the_openapi_tells_api_users_about_the_csrf_header_and_swagger_can_send_it(world: World) -> None:
+    spec = world.client.get("/openapi.json").json()
+    scheme = spec["components"]["securitySchemes"]["csrf"]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "X-CSRF-Token")
+    assert {"csrf": []} in spec["paths"]["/api/tickets"]["post"]["security"]
+    # What "Authorize" then sends is what the API checks: the token of GET /api/me.
+    operator = world.login("operator1", real=True)
+    token = operator.get("/api/me").json()["csrf_token"]
+    plain = TestClient(world.app, cookies=dict(operator.cookies))
+    ticket = {"title": "文档页试用", "content": "通过接口文档创建", "caller_phone": "13800138000"}
+    assert plain.post("/api/tickets", json=ticket).status_code == 403
+    assert plain.post("/api/tickets", json=ticket, headers={"X-CSRF-Token": token}).status_code == 201
