@@ -1,5 +1,6 @@
 """Dependencies and their ``Annotated`` aliases: the app's services, a DB session, now, the actor."""
 
+import asyncio
 import functools
 import inspect
 import time
@@ -218,17 +219,31 @@ class UserCache:
     """Users checked in the last few seconds, by id: the check on every request costs no query.
 
     A logout in this process is seen at once (``forget``); a logout or deactivation made in
-    another process is seen here within ``ttl_s``.
+    another process is seen here within ``ttl_s``. When an entry is stale, one read refreshes it
+    however many requests and live feeds ask at that moment (``current``).
     """
 
     def __init__(self, engine: Engine, ttl_s: float = 5.0) -> None:
         self._engine = engine
         self._ttl_s = ttl_s
         self._users: dict[int, tuple[float, User]] = {}
+        self._loading: dict[int, asyncio.Future[User | None]] = {}
 
     def get(self, user_id: int) -> User | None:
         found = self._users.get(user_id)
         return found[1] if found and time.monotonic() - found[0] < self._ttl_s else None
+
+    async def current(self, user_id: int) -> User | None:
+        """The user, from the cache or read now (in a thread; one read at a time per user)."""
+        user = self.get(user_id)
+        if user is not None:
+            return user
+        loading = self._loading.get(user_id)
+        if loading is None:
+            loading = asyncio.ensure_future(run_in_threadpool(self.load, user_id))
+            self._loading[user_id] = loading
+            loading.add_done_callback(lambda _: self._loading.pop(user_id, None))
+        return await asyncio.shield(loading)  # a caller that goes away does not cancel the others' read
 
     def load(self, user_id: int) -> User | None:
         """Read the user now (in a thread; its own short read, no request transaction)."""
@@ -246,8 +261,7 @@ async def current_user(conn: HTTPConnection, services: ServicesDep) -> User:
     data = services.codec.read(conn)
     if data is None or data.user_id is None:
         raise NotAuthenticated()
-    user = services.users.get(data.user_id) or await run_in_threadpool(services.users.load, data.user_id)
-    return check_user(user, data)
+    return check_user(await services.users.current(data.user_id), data)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

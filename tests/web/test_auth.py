@@ -1,5 +1,6 @@
 """Login, session cookie flags, CSRF, lockout, logout and role checks on pages."""
 
+import asyncio
 import re
 import time
 from datetime import timedelta
@@ -10,6 +11,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from hotline.users.models import User
 from tests.web.conftest import SECRET, TestClient, World, create, web_settings
+from web.deps import UserCache
 from web.security import COOKIE, BrowserSession, SessionCodec
 
 
@@ -185,3 +187,31 @@ def test_a_deactivation_made_elsewhere_is_seen_within_the_user_cache_lifetime(
     now = time.monotonic()
     monkeypatch.setattr("web.deps.time.monotonic", lambda: now + 6)
     assert operator.get("/api/me").status_code == 401
+
+
+def test_a_stale_user_is_read_once_however_many_requests_and_feeds_ask_at_that_moment(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache: UserCache = world.app.state.services.users
+    with world.session() as session:
+        user_id = session.exec(select(User).where(User.username == "operator1")).one().id
+    assert user_id is not None
+    loads: list[int] = []
+    real = cache.load
+
+    def slow_load(wanted: int) -> User | None:
+        loads.append(wanted)
+        time.sleep(0.05)  # long enough for every caller to arrive while the read runs
+        return real(wanted)
+
+    monkeypatch.setattr(cache, "load", slow_load)
+    cache.forget(user_id)
+
+    async def many() -> list[User | None]:
+        return await asyncio.gather(*(cache.current(user_id) for _ in range(50)))
+
+    found = asyncio.run(many())
+    assert loads == [user_id]
+    assert {u.username for u in found if u is not None} == {"operator1"} and None not in found
+    asyncio.run(many())  # fresh now: no further read
+    assert loads == [user_id]

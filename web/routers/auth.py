@@ -13,6 +13,7 @@ from hotline.users.service import authenticate, end_sessions
 from web import labels
 from web.deps import LoginSessionDep, NowDep, ServicesDep, SessionDep, TransactionPerHop, run_db
 from web.errors import ERROR_RESPONSES
+from web.routers.live import SESSIONS_TOPIC
 from web.schemas import MeOut
 from web.security import BrowserSession, check_csrf, login_session
 
@@ -99,6 +100,7 @@ async def logout(request: Request, services: ServicesDep, session: SessionDep) -
         user_id = current.user_id
         await run_db(session, lambda: end_sessions(session, user_id=user_id))
         services.users.forget(user_id)
+        services.hub.publish(SESSIONS_TOPIC, {"user_id": user_id})  # its open live feeds close
     response = RedirectResponse("/login", status_code=303)
     services.codec.clear(response, request)
     return response

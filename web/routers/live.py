@@ -2,7 +2,9 @@
 
 Each checks the session cookie and the role before accepting, and that the page comes from this
 site (Origin), then forwards what the hub hands it. A unit's feed carries only events about
-tickets assigned to that unit.
+tickets assigned to that unit. A feed ends with its session: at once when its user logs out
+(``SESSIONS_TOPIC``, from any app process), else at the next periodic check (the cookie's age,
+a user deactivated elsewhere).
 """
 
 import asyncio
@@ -18,16 +20,19 @@ from hotline.calls import service as calls
 from hotline.calls.models import Seat
 from hotline.enums import Role
 from hotline.users.models import User
-from web.deps import AppServices, TransactionPerHop, app_services, load_user
+from web.deps import AppServices, TransactionPerHop, app_services, check_user, load_user
 from web.errors import NotAuthenticated
 from web.hub import Subscription
 from web.routers.common import TICKETS_TOPIC
+from web.security import COOKIE
 from web.wallboard import TOPIC as WALLBOARD_TOPIC
 
 router = APIRouter(route_class=TransactionPerHop)
 BOARD_ROLES = frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN})
 DESK_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
-POLICY_VIOLATION = 1008  # the close code for "not allowed"
+POLICY_VIOLATION = 1008  # the close code for "not allowed" (refused at connect)
+SESSION_ENDED = 4401  # an open feed's session ended: the page goes to the login page, no reconnect
+SESSIONS_TOPIC = "sessions"  # {"user_id": ...}: every session of that user has ended (logout)
 
 
 def _same_origin(ws: WebSocket) -> bool:
@@ -63,8 +68,35 @@ async def _open(ws: WebSocket, roles: Iterable[Role]) -> tuple[AppServices, User
     return services, user, seat
 
 
-async def _pump(ws: WebSocket, sub: Subscription, first: str | None = None) -> None:
-    """Send the subscription's messages until the page goes away."""
+async def _signed_in(ws: WebSocket, services: AppServices) -> bool:
+    """Whether the feed's cookie still is a session: not too old, its user active and not logged out."""
+    # Not codec.read: it keeps what it found at connect in the scope, so the age would not be checked.
+    token = ws.cookies.get(COOKIE)
+    data = services.codec.loads(token) if token else None
+    if data is None or data.user_id is None:
+        return False
+    try:
+        check_user(await services.users.current(data.user_id), data)
+    except NotAuthenticated:
+        return False
+    return True
+
+
+async def _until_session_ends(ws: WebSocket, services: AppServices, logouts: Subscription) -> None:
+    """Return when the feed's session has ended: its user logged out, or a periodic check failed."""
+    while True:
+        try:
+            await asyncio.wait_for(logouts.queue.get(), timeout=services.web.live_recheck_s)
+            return
+        except TimeoutError:
+            if not await _signed_in(ws, services):
+                return
+
+
+async def _pump(
+    ws: WebSocket, services: AppServices, user: User, sub: Subscription, first: str | None = None
+) -> None:
+    """Send the subscription's messages until the page goes away or its session ends."""
 
     async def send() -> None:
         if first is not None:
@@ -79,15 +111,23 @@ async def _pump(ws: WebSocket, sub: Subscription, first: str | None = None) -> N
                 if message["type"] == "websocket.disconnect":
                     return
 
-    tasks = [asyncio.create_task(send()), asyncio.create_task(receive())]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
-                await task
+    def theirs(topic: str, payload: dict[str, Any]) -> bool:
+        return payload.get("user_id") == user.id
+
+    with services.hub.subscribe([SESSIONS_TOPIC], accept=theirs) as logouts:
+        watch = asyncio.create_task(_until_session_ends(ws, services, logouts))
+        tasks = [asyncio.create_task(send()), asyncio.create_task(receive()), watch]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                    await task
+    if watch.done() and not watch.cancelled():  # the session ended; close now that nothing else sends
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):  # the page may be gone already
+            await ws.close(code=SESSION_ENDED)
 
 
 @router.websocket("/ws/wallboard")
@@ -96,11 +136,11 @@ async def wallboard(ws: WebSocket) -> None:
     opened = await _open(ws, BOARD_ROLES)
     if opened is None:
         return
-    services = opened[0]
+    services, user, _ = opened
     feed: Any = services.extras["wallboard"]
     first = feed.last_text or await feed.refresh()
     with services.hub.subscribe([WALLBOARD_TOPIC]) as sub:
-        await _pump(ws, sub, first)
+        await _pump(ws, services, user, sub, first)
 
 
 @router.websocket("/ws/seat")
@@ -109,7 +149,7 @@ async def seat(ws: WebSocket) -> None:
     opened = await _open(ws, [Role.OPERATOR])
     if opened is None:
         return
-    services, _, own = opened
+    services, user, own = opened
     if own is None:
         await ws.close(code=POLICY_VIOLATION)
         return
@@ -120,7 +160,7 @@ async def seat(ws: WebSocket) -> None:
         return payload.get("code") == own.code
 
     with services.hub.subscribe([calls.SCREEN_POP_TOPIC, calls.SEAT_TOPIC], accept=mine) as sub:
-        await _pump(ws, sub)
+        await _pump(ws, services, user, sub)
 
 
 @router.websocket("/ws/unit")
@@ -136,7 +176,7 @@ async def unit(ws: WebSocket) -> None:
         return unit_id is not None and unit_id in payload.get("unit_ids", ())
 
     with services.hub.subscribe([TICKETS_TOPIC], accept=own) as sub:
-        await _pump(ws, sub)
+        await _pump(ws, services, user, sub)
 
 
 @router.websocket("/ws/desk")
@@ -145,5 +185,6 @@ async def desk(ws: WebSocket) -> None:
     opened = await _open(ws, DESK_ROLES)
     if opened is None:
         return
-    with opened[0].hub.subscribe([TICKETS_TOPIC, "calls.*"]) as sub:
-        await _pump(ws, sub)
+    services, user, _ = opened
+    with services.hub.subscribe([TICKETS_TOPIC, "calls.*"]) as sub:
+        await _pump(ws, services, user, sub)

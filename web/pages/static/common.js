@@ -80,8 +80,9 @@ export async function attempt(action, done) {
   }
 }
 
-/** A websocket to our server that reconnects; onMessage(topic, data). */
+/** A websocket to our server that reconnects, until the session ends; onMessage(topic, data). */
 export function live(path, onMessage, onState = () => {}) {
+  const SESSION_ENDED = 4401; // the server's close code when the session ended (web/routers/live.py)
   let delay = 500;
   const connect = () => {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
@@ -91,7 +92,15 @@ export function live(path, onMessage, onState = () => {}) {
       const message = JSON.parse(event.data);
       onMessage(message.topic, message.data);
     };
-    socket.onclose = () => { onState(false); setTimeout(connect, delay); delay = Math.min(delay * 2, 10000); };
+    socket.onclose = (event) => {
+      onState(false);
+      if (event.code === SESSION_ENDED) { // reconnecting would only be refused: log in again
+        window.location.href = "/login?next=" + encodeURIComponent(location.pathname);
+        return;
+      }
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 10000);
+    };
   };
   connect();
 }
