@@ -18,7 +18,9 @@ class CookieSecure(StrEnum):
 class WebSettings(BaseSettings):
     """Settings of the web process; built by the caller, never at import time."""
 
-    model_config = SettingsConfigDict(env_prefix="HOTLINE_WEB_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="HOTLINE_WEB_", env_file=".env", extra="ignore", validate_by_name=True
+    )
 
     secret_key: SecretStr = Field(
         default=SecretStr(""),
@@ -45,6 +47,12 @@ class WebSettings(BaseSettings):
         default=0.25, ge=0, description="at most one wallboard recomputation per interval"
     )
     wallboard_refresh_s: float = Field(default=10.0, gt=0, description="recompute even without events")
+    live_recheck_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="an open live feed re-checks its session this often (cookie age, user deactivated"
+        " elsewhere); a logout ends it at once",
+    )
     open311_api_keys: list[str] = Field(
         default_factory=list, description="keys other systems send with POST requests (empty: POST refused)"
     )
