@@ -32,6 +32,7 @@ from web.ratelimit import RateLimiter
 from web.routers import (
     assist,
     auth,
+    calendar,
     live,
     open311,
     pages,
@@ -204,6 +205,7 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     for module in (auth, reference, tickets, worklists, seats, assist, reports, open311, live, public, pages):
         app.include_router(module.router)
+    app.include_router(calendar.router)
     app.mount("/static", StaticFiles(directory=PAGES / "static"), name="static")
     app.include_router(vendor.router(web.node_modules))
     api_docs(app)

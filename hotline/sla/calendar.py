@@ -32,12 +32,14 @@ class WorkCalendar:
             return day.weekday() < 5
 
     def knows_year(self, year: int) -> bool:
-        """True when the package or the overrides cover this year's holidays."""
-        try:
-            chinese_calendar.is_workday(date(year, 1, 1))
-        except NotImplementedError:
-            return any(d.year == year for d in self._overrides)
-        return True
+        """True when the package knows this year, or the overrides give at least one day off in it.
+
+        Make-up working days alone do not count: a year with no holidays entered still runs
+        Monday to Friday.
+        """
+        return package_knows_year(year) or any(
+            d.year == year and not workday for d, workday in self._overrides.items()
+        )
 
     def next_workday(self, day: date) -> date:
         """The first working day strictly after ``day``."""
@@ -85,6 +87,15 @@ class WorkCalendar:
             day += timedelta(days=1)
             count += self.is_workday(day)
         return count
+
+
+def package_knows_year(year: int) -> bool:
+    """True when chinese-calendar has this year's official holidays and make-up days."""
+    try:
+        chinese_calendar.is_workday(date(year, 1, 1))
+    except NotImplementedError:
+        return False
+    return True
 
 
 def local_day_start(now: datetime, tz: ZoneInfo = SHANGHAI) -> datetime:

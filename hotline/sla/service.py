@@ -1,12 +1,15 @@
 """Deadlines from time-limit policies, red/yellow cards, and what is due now."""
 
+import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from hotline.clock import ensure_utc
 from hotline.enums import OPEN_STATUSES, Card, Channel, LimitUnit, Nature, Stage, TicketStatus, Urgency
-from hotline.sla.calendar import WorkCalendar
+from hotline.errors import InvalidInput, NotFound
+from hotline.sla.calendar import SHANGHAI, WorkCalendar, package_knows_year
 from hotline.sla.models import HolidayOverride, TimeLimitPolicy, TimeLimitPolicyBase
 from hotline.tickets.models import Supervision, Ticket
 
@@ -128,13 +131,146 @@ def load_calendar(session: Session) -> WorkCalendar:
     return WorkCalendar(overrides)
 
 
-def set_holiday(session: Session, *, day: date, workday: bool, name: str = "") -> HolidayOverride:
-    """Record the admin's word on a day (a holiday, or a 调休 working Saturday)."""
+HOLIDAY_NAME_MAX = 64  # HolidayOverride.name's column length
+HOLIDAY_RANGE_MAX_DAYS = 31  # the longest official break is 9 days: a longer range is a typo
+CALENDAR_YEARS = range(2000, 2101)  # refuses typos such as 2207 rather than storing them
+CALENDAR_WARN_DAYS = 60  # warn this long before a year whose holidays are missing begins
+
+
+def _check_day(day: date) -> date:
+    # A datetime is a date too, but never equal to one: as a key it would match no day.
+    if not isinstance(day, date) or isinstance(day, datetime):
+        raise InvalidInput(f"日期格式不对：{day!r}，应为 YYYY-MM-DD")
+    check_year(day.year)
+    return day
+
+
+def check_year(year: int) -> int:
+    """``year`` if the calendar may hold it, else InvalidInput."""
+    if year not in CALENDAR_YEARS:
+        raise InvalidInput(f"年份 {year} 超出范围（{CALENDAR_YEARS[0]}–{CALENDAR_YEARS[-1]}）")
+    return year
+
+
+def _clean_name(name: str) -> str:
+    """The holiday's name on one line, trimmed; empty is allowed."""
+    if not isinstance(name, str):
+        raise InvalidInput("节日名称应为文字")
+    name = unicodedata.normalize("NFC", name).strip()
+    if len(name) > HOLIDAY_NAME_MAX:
+        raise InvalidInput(f"节日名称过长：{len(name)} 个字，最多 {HOLIDAY_NAME_MAX} 个字")
+    if any(unicodedata.category(char) in {"Cc", "Cs"} for char in name):
+        raise InvalidInput("节日名称含有控制字符或换行")
+    return name
+
+
+def set_holiday(
+    session: Session, *, day: date, workday: bool, name: str = "", commit: bool = True
+) -> HolidayOverride:
+    """Record the admin's word on a day (a holiday, or a 调休 working Saturday).
+
+    The one way an override is written; ``commit=False`` lets a caller write several at once.
+    """
+    day, name = _check_day(day), _clean_name(name)
     row = session.get(HolidayOverride, day) or HolidayOverride(day=day, workday=workday)
     row.workday, row.name = workday, name
     session.add(row)
-    session.commit()
+    if commit:
+        session.commit()
     return row
+
+
+def set_holiday_range(
+    session: Session, *, start: date, end: date, workday: bool, name: str, commit: bool = True
+) -> list[HolidayOverride]:
+    """Record every day from ``start`` to ``end`` inclusive alike, all or none."""
+    start, end = _check_day(start), _check_day(end)
+    if end < start:
+        raise InvalidInput(f"结束日期 {end} 早于开始日期 {start}")
+    span = (end - start).days + 1
+    if span > HOLIDAY_RANGE_MAX_DAYS:
+        raise InvalidInput(f"一次最多录入 {HOLIDAY_RANGE_MAX_DAYS} 天，{start} 至 {end} 有 {span} 天")
+    rows = [
+        set_holiday(session, day=start + timedelta(days=n), workday=workday, name=name, commit=False)
+        for n in range(span)
+    ]
+    if commit:
+        session.commit()
+    return rows
+
+
+def remove_holiday(session: Session, *, day: date) -> HolidayOverride:
+    """Drop the admin's word on a day: the package (or Monday to Friday) decides again."""
+    row = session.get(HolidayOverride, _check_day(day))
+    if row is None:
+        raise NotFound(f"{day} 没有录入节假日或调休")
+    removed = HolidayOverride(day=row.day, workday=row.workday, name=row.name)  # readable after commit
+    session.delete(row)
+    session.commit()
+    return removed
+
+
+def list_holidays(session: Session, *, year: int) -> list[HolidayOverride]:
+    """The overrides of a year, by day."""
+    check_year(year)
+    return list(
+        session.exec(
+            select(HolidayOverride)
+            .where(
+                col(HolidayOverride.day) >= date(year, 1, 1), col(HolidayOverride.day) <= date(year, 12, 31)
+            )
+            .order_by(col(HolidayOverride.day))
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class YearStatus:
+    """What the calendar knows of one year: the package's data and the admin's overrides."""
+
+    year: int
+    package_knows: bool
+    days_off: int  # overrides that make a day a rest day
+    workdays: int  # overrides that make a day a working day (调休)
+
+    @property
+    def trustworthy(self) -> bool:
+        """Working-day limits follow the real holidays (else they run Monday to Friday).
+
+        Make-up working days alone do not count: they mean the holidays are still missing.
+        """
+        return self.package_knows or self.days_off > 0
+
+
+def year_status(session: Session, *, year: int) -> YearStatus:
+    rows = list_holidays(session, year=year)
+    days_off = sum(not row.workday for row in rows)
+    return YearStatus(year, package_knows_year(year), days_off, len(rows) - days_off)
+
+
+def holiday_warning(status: YearStatus, *, today: date, warn_days: int = CALENDAR_WARN_DAYS) -> str:
+    """The warning staff see about a year without holidays, once it is near; "" when none is due."""
+    starts = date(status.year, 1, 1)
+    if status.trustworthy or (starts - today).days > warn_days or status.year < today.year:
+        return ""
+    tense = "正" if starts <= today else "将"
+    return (
+        f"{status.year}年法定节假日尚未录入，工单时限{tense}按周一至周五计算。"
+        "请管理员用 hotline calendar 录入。"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class YearNotice:
+    status: YearStatus
+    warning: str
+
+
+def calendar_notices(session: Session, *, now: datetime) -> list[YearNotice]:
+    """This year's and next year's status, each with its warning (if any) for staff."""
+    today = ensure_utc(now).astimezone(SHANGHAI).date()
+    statuses = (year_status(session, year=year) for year in (today.year, today.year + 1))
+    return [YearNotice(status, holiday_warning(status, today=today)) for status in statuses]
 
 
 def active_policies(session: Session) -> list[TimeLimitPolicyBase]:

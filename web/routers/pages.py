@@ -1,11 +1,14 @@
 """The pages people work in: server-rendered shells (autoescaped) that small JS modules fill."""
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
 
 from hotline.enums import Nature, RejectReason, Satisfaction, Urgency
+from hotline.sla.service import calendar_notices
 from hotline.tickets import service as svc
 from hotline.timeline.service import list_events
 from hotline.users.models import User
@@ -54,6 +57,11 @@ def _page(
     )
 
 
+def _calendar_warnings(session: Session, now: datetime) -> list[str]:
+    """Shown atop the desk and the reports: a coming year whose holidays nobody entered yet."""
+    return [notice.warning for notice in calendar_notices(session, now=now) if notice.warning]
+
+
 @router.get("/", response_class=HTMLResponse)
 def index(session: SessionDep, data: BrowserSessionDep) -> Response:
     try:
@@ -79,9 +87,23 @@ def portal_page(
 
 @router.get("/desk", response_class=HTMLResponse)
 def desk_page(
-    request: Request, actor: BoardActor, user: CurrentUser, data: BrowserSessionDep, services: ServicesDep
+    request: Request,
+    actor: BoardActor,
+    user: CurrentUser,
+    data: BrowserSessionDep,
+    services: ServicesDep,
+    session: SessionDep,
+    now: NowDep,
 ) -> Response:
-    return _page(request, services, user, data, "desk.html", title="派单与督办")
+    return _page(
+        request,
+        services,
+        user,
+        data,
+        "desk.html",
+        notices=_calendar_warnings(session, now),
+        title="派单与督办",
+    )
 
 
 @router.get("/intake", response_class=HTMLResponse)
@@ -101,9 +123,23 @@ def wallboard_page(
 
 @router.get("/reports", response_class=HTMLResponse)
 def reports_page(
-    request: Request, actor: BoardActor, user: CurrentUser, data: BrowserSessionDep, services: ServicesDep
+    request: Request,
+    actor: BoardActor,
+    user: CurrentUser,
+    data: BrowserSessionDep,
+    services: ServicesDep,
+    session: SessionDep,
+    now: NowDep,
 ) -> Response:
-    return _page(request, services, user, data, "reports.html", title="统计报表")
+    return _page(
+        request,
+        services,
+        user,
+        data,
+        "reports.html",
+        notices=_calendar_warnings(session, now),
+        title="统计报表",
+    )
 
 
 @router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
