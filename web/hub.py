@@ -25,9 +25,9 @@ def encode(topic: str, payload: dict[str, Any]) -> str:
     return json.dumps({"topic": topic, "data": payload}, ensure_ascii=False, default=str)
 
 
-def matches(patterns: Iterable[str], topic: str) -> bool:
+def matches(pattern: str, topic: str) -> bool:
     """A pattern is a topic name, or a prefix ending in ``*`` (``seat.*``)."""
-    return any(topic == p or (p.endswith("*") and topic.startswith(p[:-1])) for p in patterns)
+    return topic == pattern or (pattern.endswith("*") and topic.startswith(pattern[:-1]))
 
 
 @dataclass(eq=False)
@@ -58,7 +58,9 @@ class Hub:
     """In-process pub/sub on the app's event loop."""
 
     def __init__(self) -> None:
-        self._subscriptions: set[Subscription] = set()
+        # Indexed by pattern: an event costs a lookup per pattern in use, not a test per page
+        # (with a thousand wallboards and the desks open, every ticket event would scan them all).
+        self._by_pattern: dict[str, set[Subscription]] = {}
         self._listeners: list[Listener] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self.published = 0
@@ -100,9 +102,7 @@ class Hub:
             except Exception:
                 log.exception("hub listener failed on %s", topic)
         text: str | None = None
-        for sub in list(self._subscriptions):
-            if not matches(sub.patterns, topic):
-                continue
+        for sub in self._subscribers(topic):
             if sub.accept is not None and not sub.accept(topic, payload):
                 continue
             text = text if text is not None else encode(topic, payload)
@@ -110,9 +110,16 @@ class Hub:
 
     def deliver_text(self, topic: str, text: str) -> None:
         """Hand an already encoded message to this process's subscribers (the wallboard's snapshot)."""
-        for sub in list(self._subscriptions):
-            if matches(sub.patterns, topic):
-                sub.offer(text)
+        for sub in self._subscribers(topic):
+            sub.offer(text)
+
+    def _subscribers(self, topic: str) -> list[Subscription]:
+        """Each subscription with a pattern matching ``topic``, once."""
+        found: dict[Subscription, None] = {}
+        for pattern, subs in list(self._by_pattern.items()):
+            if matches(pattern, topic):
+                found.update(dict.fromkeys(subs))
+        return list(found)
 
     def add_listener(self, listener: Listener) -> None:
         """A function called on the loop with every event (of every process)."""
@@ -123,19 +130,24 @@ class Hub:
         self, patterns: Iterable[str], accept: Callable[[str, dict[str, Any]], bool] | None = None
     ) -> Any:
         sub = Subscription(frozenset(patterns), accept)
-        self._subscriptions.add(sub)
+        for pattern in sub.patterns:
+            self._by_pattern.setdefault(pattern, set()).add(sub)
         try:
             yield sub
         finally:
-            self._subscriptions.discard(sub)
+            for pattern in sub.patterns:
+                subs = self._by_pattern.get(pattern, set())
+                subs.discard(sub)
+                if not subs:
+                    self._by_pattern.pop(pattern, None)
 
     @property
     def subscriber_count(self) -> int:
-        return len(self._subscriptions)
+        return len({sub for subs in self._by_pattern.values() for sub in subs})
 
     def watchers(self, topic: str) -> int:
         """How many of this process's pages listen to ``topic``."""
-        return sum(1 for sub in self._subscriptions if matches(sub.patterns, topic))
+        return len(self._subscribers(topic))
 
 
 class RedisHub(Hub):
