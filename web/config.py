@@ -56,6 +56,10 @@ class WebSettings(BaseSettings):
     open311_api_keys: list[str] = Field(
         default_factory=list, description="keys other systems send with POST requests (empty: POST refused)"
     )
+    open311_post_limit: int = Field(
+        default=120, ge=1, description="Open311 service requests one api_key may create per window"
+    )
+    open311_post_window_s: int = Field(default=60, ge=1, description="the Open311 POST moving window")
     public_form_limit: int = Field(
         default=5, ge=1, description="web-form submissions per client address in public_form_window_s"
     )

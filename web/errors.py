@@ -32,6 +32,14 @@ class CsrfRejected(Exception):
     """A state-changing request without the session's CSRF token."""
 
 
+class TooManyRequests(Exception):
+    """A client over its rate limit: 429, and when it may try again."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(f"too many requests; try again in {retry_after_s} s")
+        self.retry_after_s = retry_after_s
+
+
 def status_for(err: DomainError) -> int:
     for cls in type(err).__mro__:
         if cls in STATUS:
@@ -70,11 +78,18 @@ async def _csrf(request: Request, err: Exception) -> Response:
     return JSONResponse(body.model_dump(), 403)
 
 
+async def _too_many(request: Request, err: Exception) -> Response:
+    assert isinstance(err, TooManyRequests)
+    body = ErrorBody(error="TooManyRequests", detail=str(err))
+    return JSONResponse(body.model_dump(), 429, headers={"Retry-After": str(err.retry_after_s)})
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(NotAuthenticated, _unauthenticated)
     app.add_exception_handler(CsrfRejected, _csrf)
+    app.add_exception_handler(TooManyRequests, _too_many)
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -83,4 +98,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorBody, "description": "not found"},
     409: {"model": ErrorBody, "description": "conflicts with the current state or the lifecycle"},
     422: {"model": ErrorBody, "description": "invalid input"},
+}
+RATE_LIMITED: dict[int | str, dict[str, object]] = {
+    429: {
+        "model": ErrorBody,
+        "description": "over the rate limit; the Retry-After header says when to retry",
+    },
 }

@@ -1,6 +1,7 @@
-"""Rate limits for what anyone may do without a login: the public web form and the progress lookup.
+"""Rate limits: the public web form and the progress lookup (anyone may use them, without a login)
+per client address, and Open311 POSTs per api_key (a partner system gone wrong).
 
-Counted per client address, ``request.client.host``: behind a proxy that is the proxy's address
+Addresses are ``request.client.host``: behind a proxy that is the proxy's address
 unless the app runs with proxy headers (``hotline serve --proxy-headers``), when uvicorn takes it
 from ``X-Forwarded-For`` (trusting only the proxies in ``FORWARDED_ALLOW_IPS``, 127.0.0.1 by
 default). The app itself never reads that header: a client cannot pick its own address.

@@ -168,3 +168,25 @@ def test_two_app_processes_share_the_count_through_redis(
     assert _web_tickets(first) + _web_tickets(second) == 2
     elsewhere = TestClient(second.app, client=("203.0.113.9", 40000))
     assert _submit(elsewhere).status_code == 200
+
+
+def test_open311_posts_are_limited_per_api_key_and_a_refused_one_creates_nothing(
+    world_factory: Callable[..., World],
+) -> None:
+    world = world_factory(open311_post_limit=2, open311_api_keys=["partner-key", "other-key"])
+    client = TestClient(world.app)
+    form = {
+        "service_code": "urban.property",
+        "description": "小区电梯坏了一周没人修",
+        "api_key": "partner-key",
+    }
+    assert [client.post("/open311/v2/requests.json", data=form).status_code for _ in range(2)] == [201, 201]
+    refused = client.post("/open311/v2/requests.json", data=form)
+    assert refused.status_code == 429
+    assert refused.json()["error"] == "TooManyRequests" and int(refused.headers["retry-after"]) >= 1
+    other = client.post("/open311/v2/requests.json", data={**form, "api_key": "other-key"})
+    assert other.status_code == 201  # another partner has its own count
+    with world.session() as session:
+        assert len(session.exec(select(Ticket)).all()) == 3
+    spec = client.get("/openapi.json").json()
+    assert "429" in spec["paths"]["/open311/v2/requests.json"]["post"]["responses"]

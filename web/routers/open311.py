@@ -4,6 +4,7 @@ Services (the category tree's leaves) are public; requests need an ``api_key`` t
 deployment lists in ``HOTLINE_WEB_OPEN311_API_KEYS``. Callers' phone numbers never leave.
 """
 
+import hashlib
 import hmac
 from datetime import datetime
 from typing import Annotated
@@ -20,7 +21,8 @@ from hotline.tickets.service import create_ticket, get_ticket_by_number, list_ti
 from hotline.users.models import Actor
 from web import labels
 from web.deps import AppServices, NowDep, ServicesDep, SessionDep, TransactionPerHop
-from web.errors import ERROR_RESPONSES
+from web.errors import ERROR_RESPONSES, RATE_LIMITED, TooManyRequests
+from web.ratelimit import RateLimiter, Rule
 from web.routers.common import announce, reference
 
 router = APIRouter(
@@ -74,6 +76,18 @@ def _check_key(services: AppServices, key: str | None) -> None:
         raise PermissionDenied("a valid api_key is required")
 
 
+def _within_post_limit(services: AppServices, key: str) -> None:
+    """A partner system gone wrong must not flood the dispatchers with tickets: a limit per key."""
+    limiter = services.extras["rate_limiter"]
+    assert isinstance(limiter, RateLimiter)
+    web = services.web
+    rule = Rule("open311_post", web.open311_post_limit, web.open311_post_window_s)
+    counted_as = hashlib.sha256(key.encode()).hexdigest()[:16]  # the count's key is not the secret
+    verdict = limiter.hit(rule, counted_as)
+    if not verdict.allowed:
+        raise TooManyRequests(verdict.retry_after_s)
+
+
 def _leaves(categories: list[Category]) -> list[Category]:
     parents = {c.parent_id for c in categories}
     return [c for c in categories if c.id not in parents and c.parent_id is not None]
@@ -117,7 +131,12 @@ def _request(ticket: Ticket, session: SessionDep, services: AppServices) -> Serv
     )
 
 
-@router.post("/requests.json", status_code=201, summary="Create a service request (a web-channel ticket)")
+@router.post(
+    "/requests.json",
+    status_code=201,
+    summary="Create a service request (a web-channel ticket)",
+    responses=RATE_LIMITED,
+)
 def create_request(
     session: SessionDep,
     services: ServicesDep,
@@ -133,6 +152,7 @@ def create_request(
     long: Annotated[float | None, Form()] = None,
 ) -> list[RequestCreated]:
     _check_key(services, api_key)
+    _within_post_limit(services, api_key)
     category = get_category_by_code(session, code=service_code)
     suggestion = services.classifier.suggest(f"{description} {address_string}")
     title = description.strip().splitlines()[0][:60] if description.strip() else category.name
