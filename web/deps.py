@@ -257,7 +257,10 @@ class UserCache:
         self._users.pop(user_id, None)
 
 
-async def current_user(conn: HTTPConnection, services: ServicesDep) -> User:
+async def current_user(conn: HTTPConnection) -> User:
+    # Its services come from the connection, not from a sub-dependency: every request resolves
+    # this chain, and FastAPI's resolution costs more than the lookup.
+    services = app_services(conn)
     data = services.codec.read(conn)
     if data is None or data.user_id is None:
         raise NotAuthenticated()
@@ -267,15 +270,16 @@ async def current_user(conn: HTTPConnection, services: ServicesDep) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-async def current_actor(user: CurrentUser) -> Actor:
-    return actor_for(user)
+async def current_actor(conn: HTTPConnection) -> Actor:
+    return actor_for(await current_user(conn))
 
 
-def require(*roles: Role) -> Callable[[Actor], Awaitable[Actor]]:
+def require(*roles: Role) -> Callable[[HTTPConnection], Awaitable[Actor]]:
     """A dependency that lets through only actors of these roles (403 otherwise)."""
     allowed = frozenset(roles)
 
-    async def check(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    async def check(conn: HTTPConnection) -> Actor:
+        actor = await current_actor(conn)
         if actor.role not in allowed:
             names = ", ".join(sorted(allowed))
             raise PermissionDenied(f"this needs the role {names}; you are {actor.role}")
