@@ -13,21 +13,18 @@ One day or an inclusive range (``..``), then 休 (day off) or 班 (make-up worki
 Loading adds to (or corrects) what is there; it never removes a day: use `remove` for that.
 """
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from hotline.clock import Clock, SystemClock
-from hotline.config import Settings
-from hotline.db import make_engine, session_scope
-from hotline.errors import DomainError, InvalidInput
+from hotline.db import session_scope
+from hotline.errors import InvalidInput
 from hotline.sla.calendar import SHANGHAI, WorkCalendar
 from hotline.sla.models import HolidayOverride
 from hotline.sla.service import (
@@ -40,6 +37,7 @@ from hotline.sla.service import (
     set_holiday_range,
     year_status,
 )
+from web.cli_admin import admin_database
 
 calendar_app = typer.Typer(
     help="法定节假日与调休：工单时限按工作日计算，chinese-calendar 未收录的年份须在此录入。",
@@ -52,24 +50,6 @@ KINDS = {"休": False, "班": True}  # the notice's own words: day off, make-up 
 
 DayArg = Annotated[str, typer.Argument(metavar="DATE", help="日期 YYYY-MM-DD", show_default=False)]
 NameOpt = Annotated[str, typer.Option("--name", help="名称，如 春节、春节调休", show_default=False)]
-
-
-def _engine() -> Engine:
-    settings = Settings()
-    return make_engine(settings.database_url, echo=settings.echo_sql)
-
-
-@contextmanager
-def _database() -> Iterator[Engine]:
-    """The configured database; the core's refusals end the command with a message in Chinese."""
-    engine = _engine()
-    try:
-        yield engine
-    except DomainError as err:
-        typer.echo(f"无法完成：{err}", err=True)
-        raise typer.Exit(1) from err
-    finally:
-        engine.dispose()
 
 
 def parse_day(value: str, *, hint: str = "DATE") -> date:
@@ -121,13 +101,13 @@ def status(
     year: Annotated[int | None, typer.Argument(help="年份（默认：今年和明年）", show_default=False)] = None,
 ) -> None:
     this_year = clock.now().astimezone(SHANGHAI).year
-    with _database() as engine, Session(engine) as session:
+    with admin_database() as engine, Session(engine) as session:
         _show_years(session, [check_year(year)] if year is not None else [this_year, this_year + 1])
 
 
 @calendar_app.command("list", help="列出某年录入的节假日与调休上班日。")
 def list_command(year: Annotated[int, typer.Argument(help="年份", show_default=False)]) -> None:
-    with _database() as engine, Session(engine) as session:
+    with admin_database() as engine, Session(engine) as session:
         rows = list_holidays(session, year=year)
         if rows:
             typer.echo(f"{year}年录入的节假日与调休（共 {len(rows)} 天）：")
@@ -154,7 +134,7 @@ def holiday(
 ) -> None:
     start, name = parse_day(day), _name(name)
     end = parse_day(to, hint="--to") if to else start
-    with _database() as engine:
+    with admin_database() as engine:
         with session_scope(engine) as session:
             rows = set_holiday_range(session, start=start, end=end, workday=False, name=name, commit=False)
         typer.echo(f"已录入放假：{_span_text(start, end)}  {rows[0].name}")
@@ -165,7 +145,7 @@ def holiday(
 @calendar_app.command("workday", help="录入调休上班日（一般是周六或周日）。")
 def workday(day: DayArg, name: NameOpt) -> None:
     when, name = parse_day(day), _name(name)
-    with _database() as engine:
+    with admin_database() as engine:
         with session_scope(engine) as session:
             rows = set_holiday_range(session, start=when, end=when, workday=True, name=name, commit=False)
         typer.echo(f"已录入调休上班：{day_label(when)}  {rows[0].name}")
@@ -178,7 +158,7 @@ def workday(day: DayArg, name: NameOpt) -> None:
 @calendar_app.command("remove", help="删除某天的录入，恢复按 chinese-calendar（或周一至周五）计算。")
 def remove(day: DayArg) -> None:
     when = parse_day(day)
-    with _database() as engine:
+    with admin_database() as engine:
         with session_scope(engine) as session:
             row = remove_holiday(session, day=when)
         typer.echo(f"已删除：{row_line(row)}")
@@ -279,7 +259,7 @@ def load(
         faults.append("文件里没有任何安排")
     if faults:
         _refuse(file, faults)
-    with _database() as engine:
+    with admin_database() as engine:
         with session_scope(engine) as session:
             faults = _store(session, entries)
             if faults:

@@ -1,5 +1,6 @@
-"""Users, password hashing and login lockout."""
+"""Users, password hashing and login lockout; the admin's account management."""
 
+import unicodedata
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -98,6 +99,88 @@ def end_sessions(session: Session, *, user_id: int) -> None:
     user.session_epoch += 1
     session.add(user)
     session.commit()
+
+
+def get_user_by_username(session: Session, *, username: str) -> User:
+    """The account with this username (trimmed, as create_user stores it), or NotFound."""
+    wanted = unicodedata.normalize("NFC", username).strip()
+    if not wanted:
+        raise InvalidInput("用户名不能为空")
+    user = session.exec(select(User).where(User.username == wanted)).first()
+    if user is None:
+        raise NotFound(f"没有用户名为「{wanted}」的账号")
+    return user
+
+
+def check_password(password: str) -> str:
+    """``password`` if it is long enough to set (create_user's rule), else InvalidInput."""
+    if len(password) < MIN_PASSWORD_LEN:
+        raise InvalidInput(f"密码至少 {MIN_PASSWORD_LEN} 个字符")
+    return password
+
+
+def _other_active_admins(session: Session, *, user_id: int) -> list[int]:
+    # Locks every active admin row (PostgreSQL), in id order: two admins deactivating each
+    # other at once take turns, and the second sees the first's change. SQLite writers queue anyway.
+    query = (
+        select(User.id)
+        .where(User.role == Role.ADMIN, col(User.active).is_(True))
+        .order_by(col(User.id))
+        .with_for_update()
+    )
+    return [found for found in session.exec(query) if found is not None and found != user_id]
+
+
+def deactivate_user(session: Session, *, user_id: int) -> User:
+    """Take an account out of use (its holder left): no more logins, and every session ends.
+
+    Refused for the last active admin, who alone could turn accounts back on.
+    """
+    user = get_user(session, user_id=user_id)
+    if user.role == Role.ADMIN and user.active and not _other_active_admins(session, user_id=user_id):
+        raise Conflict(f"「{user.username}」是最后一个在用的管理员账号，不能停用：请先添加或启用另一个管理员")
+    user.active = False
+    session.add(user)
+    end_sessions(session, user_id=user_id)  # commits the deactivation with the new epoch
+    return user
+
+
+def reactivate_user(session: Session, *, user_id: int) -> User:
+    """Put an account back in use; sessions ended by its deactivation stay ended."""
+    user = get_user(session, user_id=user_id)
+    user.active = True
+    session.add(user)
+    session.commit()
+    return user
+
+
+def _clear_lockout(user: User) -> None:
+    user.failed_logins = 0
+    user.locked_until = None
+
+
+def set_password(session: Session, *, user_id: int, password: str) -> User:
+    """Give an account a new password: its sessions end and any lockout is lifted.
+
+    The slow hash is computed before the user is read; a caller that keeps no transaction open
+    holds no lock meanwhile (see ``authenticate``).
+    """
+    password_hash = hash_password(check_password(password))
+    user = get_user(session, user_id=user_id)
+    user.password_hash = password_hash
+    _clear_lockout(user)
+    session.add(user)
+    end_sessions(session, user_id=user_id)  # a session opened with the old password ends too
+    return user
+
+
+def unlock_user(session: Session, *, user_id: int) -> User:
+    """Lift a lockout now instead of after LOCKOUT, and forget earlier failed logins."""
+    user = get_user(session, user_id=user_id)
+    _clear_lockout(user)
+    session.add(user)
+    session.commit()
+    return user
 
 
 def list_users(session: Session) -> list[User]:
