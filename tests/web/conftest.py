@@ -243,3 +243,12 @@ def as_user(world: World, username: str) -> TestClient:
     world.client.cookies.update(other.cookies)
     world.client.headers["X-CSRF-Token"] = other.headers["X-CSRF-Token"]
     return world.client
+
+
+def next_message(ws: Any, topic: str) -> dict[str, Any]:
+    """The data of the next message on ``topic`` a websocket receives (skipping other topics)."""
+    while True:
+        message: dict[str, Any] = ws.receive_json()
+        if message["topic"] == topic:
+            data: dict[str, Any] = message["data"]
+            return data

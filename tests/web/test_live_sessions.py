@@ -3,7 +3,6 @@
 import os
 import time
 from collections.abc import Callable
-from typing import Any
 
 import anyio
 import pytest
@@ -11,18 +10,10 @@ from sqlmodel import select
 from starlette.testclient import WebSocketTestSession
 
 from hotline.users.models import User
-from tests.web.conftest import World, as_user, create
+from tests.web.conftest import World, as_user, create, next_message
 
 SESSION_ENDED = 4401  # what common.js's live() reads as "go to the login page"
 REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def _next(ws: WebSocketTestSession, topic: str) -> dict[str, Any]:
-    while True:
-        message: dict[str, Any] = ws.receive_json()
-        if message["topic"] == topic:
-            data: dict[str, Any] = message["data"]
-            return data
 
 
 def _close_code(ws: WebSocketTestSession, within_s: float = 2.0) -> int:
@@ -53,7 +44,7 @@ def _deactivate(world: World, username: str) -> None:
 def _still_receives(world: World, feed: WebSocketTestSession) -> None:
     """A dispatcher's desk feed still hears a ticket created now."""
     ticket = create(world.login("operator2"), title="还在推送")
-    assert _next(feed, "tickets")["id"] == ticket["id"]
+    assert next_message(feed, "tickets")["id"] == ticket["id"]
 
 
 @pytest.mark.parametrize(

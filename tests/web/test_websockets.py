@@ -1,27 +1,18 @@
 """Websocket feeds: who may open them, and that each page hears what it should, and only that."""
 
 import time
-from typing import Any
 
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
-from tests.web.conftest import TestClient, World, as_user, create, post_ok, ring_and_answer
-
-
-def _next(ws: Any, topic: str) -> dict[str, Any]:
-    while True:
-        message: dict[str, Any] = ws.receive_json()
-        if message["topic"] == topic:
-            data: dict[str, Any] = message["data"]
-            return data
+from tests.web.conftest import TestClient, World, as_user, create, next_message, post_ok, ring_and_answer
 
 
 def test_the_wallboard_gets_figures_at_once_and_again_after_an_event(world: World) -> None:
     client = as_user(world, "supervisor")
     operator = world.login("operator1")
     with client.websocket_connect("/ws/wallboard") as ws:
-        first = _next(ws, "wallboard")
+        first = next_message(ws, "wallboard")
         assert set(first["figures"]) == {
             "answer_rate",
             "service_level",
@@ -32,9 +23,9 @@ def test_the_wallboard_gets_figures_at_once_and_again_after_an_event(world: Worl
         assert first["recent"] == []
         started = time.monotonic()
         create(operator, title="<script>alert(1)</script><b>x</b>")
-        board = _next(ws, "wallboard")
+        board = next_message(ws, "wallboard")
         while not board["recent"]:
-            board = _next(ws, "wallboard")
+            board = next_message(ws, "wallboard")
         assert time.monotonic() - started < 2.0
         assert board["recent"][0]["title"] == "<script>alert(1)</script><b>x</b>"  # as text, for textContent
 
@@ -63,7 +54,7 @@ def test_a_unit_feed_carries_only_its_own_tickets(world: World) -> None:
     with client.websocket_connect("/ws/unit") as ws:
         post_ok(operator, f"/api/tickets/{housing['id']}/dispatch", {"unit_code": "housing"})
         post_ok(operator, f"/api/tickets/{urban['id']}/dispatch", {"unit_code": "urban"})
-        message = _next(ws, "tickets")
+        message = next_message(ws, "tickets")
         assert message["id"] == urban["id"] and message["status"] == "dispatched"
         assert "title" not in message
 
@@ -73,7 +64,7 @@ def test_the_seat_feed_pops_the_call_answered_at_that_seat_only(world: World) ->
     with client.websocket_connect("/ws/seat") as ws:
         ring_and_answer(world, linkedid="call-for-1002", seat="1002")
         ring_and_answer(world, linkedid="call-for-1001", seat="1001", number="13911112222")
-        pop = _next(ws, "calls.screen_pop")
+        pop = next_message(ws, "calls.screen_pop")
         assert pop["linkedid"] == "call-for-1001" and pop["caller_number"] == "13911112222"
     seat = client.get("/api/seats/me").json()
     assert seat["state"] == "talking" and seat["call"]["linkedid"] == "call-for-1001"
