@@ -25,6 +25,7 @@ from hotline.units.service import list_units
 from hotline.users.models import User, UserCreate
 from hotline.users.service import (
     MIN_PASSWORD_LEN,
+    STAFF_ROLES,
     check_password,
     create_user,
     deactivate_user,
@@ -44,7 +45,6 @@ users_app = typer.Typer(
 )
 
 clock: Clock = SystemClock()  # tests put a FixedClock here
-STAFF_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN, Role.UNIT)
 ROLE_CHOICES = "、".join(f"{role.value}（{ROLE[role]}）" for role in STAFF_ROLES)
 NONE = "—"
 

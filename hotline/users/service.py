@@ -18,6 +18,7 @@ LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LEN = 8
 
 _hasher = PasswordHasher()
+STAFF_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN, Role.UNIT)  # who logs in
 
 
 def hash_password(password: str) -> str:
@@ -26,6 +27,8 @@ def hash_password(password: str) -> str:
 
 def create_user(session: Session, *, data: UserCreate) -> User:
     """Add a user; a unit user must name an existing unit, other roles none."""
+    if data.role not in STAFF_ROLES:  # channels and the system act through code, never log in
+        raise InvalidInput(f"role {data.role} is not a role people log in with")
     username = clean_text(data.username, field="username", max_len=64)
     if session.exec(select(User).where(User.username == username)).first() is not None:
         raise Conflict(f"username {username!r} already exists")

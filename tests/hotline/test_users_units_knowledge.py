@@ -80,6 +80,8 @@ def test_the_slow_password_check_runs_with_no_transaction_open(
     ("data", "error", "message"),
     [
         (dict(role=Role.UNIT, unit_code=None), InvalidInput, "must belong to a unit"),
+        (dict(role=Role.CHANNEL), InvalidInput, "not a role people log in with"),
+        (dict(role=Role.SYSTEM), InvalidInput, "not a role people log in with"),
         (dict(role=Role.OPERATOR, unit_code="urban"), InvalidInput, "does not belong to a unit"),
         (dict(role=Role.UNIT, unit_code="nowhere"), InvalidInput, "unknown unit"),
         (dict(role=Role.OPERATOR, password="short"), InvalidInput, "at least 8"),
