@@ -2,14 +2,17 @@
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from hotline.db import make_engine, session_scope, writer
+from hotline.db import IDLE_BEFORE_PING_S, make_engine, session_scope, writer
+from tests.conftest import PG_ENV, postgres_url
 
 
 def _other_process_can_write(path: Path) -> bool:
@@ -86,3 +89,47 @@ def test_writer_is_the_same_engine_on_postgresql() -> None:
 def test_writer_keeps_the_pool_of_its_engine(url: str) -> None:
     engine = make_engine(url)
     assert writer(engine).pool is engine.pool
+
+
+@pytest.fixture
+def pg_engine() -> Iterator[Engine]:
+    url = postgres_url()
+    if url is None:
+        pytest.skip(f"PostgreSQL leg: set {PG_ENV} (CI points it at 127.0.0.1:5432)")
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def _backend_pid(engine: Engine) -> int:
+    with engine.connect() as conn:
+        pid: int = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    return pid
+
+
+def _kill(engine: Engine, pid: int) -> None:
+    """As a server restart or a firewall would: the pooled connection dies while it lies idle."""
+    other = make_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        with other.begin() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+    finally:
+        other.dispose()
+
+
+def test_a_pooled_connection_that_died_while_idle_is_replaced_before_use(
+    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dead = _backend_pid(pg_engine)
+    _kill(pg_engine, dead)
+    later = time.monotonic() + IDLE_BEFORE_PING_S + 1
+    monkeypatch.setattr("hotline.db.time.monotonic", lambda: later)
+    assert _backend_pid(pg_engine) != dead  # pinged, found dead, swapped: the request did not fail
+
+
+def test_a_connection_in_steady_use_is_not_pinged(pg_engine: Engine) -> None:
+    dead = _backend_pid(pg_engine)
+    _kill(pg_engine, dead)
+    with pytest.raises(OperationalError):  # the cost of skipping the ping: this one request fails
+        _backend_pid(pg_engine)
+    assert _backend_pid(pg_engine) != dead  # and the pool starts afresh
