@@ -245,3 +245,15 @@ def test_the_running_app_refuses_a_user_the_cli_deactivated_or_gave_a_new_passwo
     assert operator.get("/api/me").status_code == 401
     assert dispatcher.get("/api/me").status_code == 401
     assert world.login("supervisor").get("/api/me").status_code == 200  # nobody else is affected
+
+
+def test_a_database_that_was_never_set_up_gets_a_hint_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_database(monkeypatch, tmp_path, f"sqlite:///{tmp_path / 'empty.db'}")
+    for args in (["list"], ["unlock", "admin"]):
+        result = run(*args)
+        assert result.exit_code == 1, result.output
+        assert "尚未建表：请先运行 hotline db upgrade 和 hotline seed" in result.stderr
+    calendar = CliRunner().invoke(app, ["calendar", "status"])
+    assert calendar.exit_code == 1 and "hotline db upgrade" in calendar.stderr
