@@ -110,6 +110,14 @@ async def get_session(conn: HTTPConnection, services: ServicesDep) -> AsyncItera
         yield s
 
 
+async def get_read_session(services: ServicesDep) -> AsyncIterator[Session]:
+    """For a POST that only reads (its input is too big for a query string: classifier
+    suggestions, duplicate search, the citizen's progress lookup): the reader engine and no write
+    slot, so it never holds SQLite's write lock or waits behind ticket writes."""
+    async with _request_session(services, writes=False, slots=None) as session:
+        yield session
+
+
 async def get_login_session(services: ServicesDep) -> AsyncIterator[Session]:
     """A write session whose hop takes no write slot: a login spends ~0.1 s on the password hash
     (outside any transaction, see ``authenticate``) and must not keep ticket writes waiting."""
@@ -185,6 +193,7 @@ def _in_transactions(sessions: list[Session], work: Callable[[], T]) -> T:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 LoginSessionDep = Annotated[Session, Depends(get_login_session)]
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 
 
 async def get_now(services: ServicesDep) -> datetime:

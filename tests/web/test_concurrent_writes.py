@@ -7,6 +7,7 @@ request would then stall until the busy timeout and fail.
 
 import asyncio
 import secrets
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,8 +23,8 @@ from sqlmodel import Session, select
 
 from hotline.tickets import service as svc
 from hotline.users.models import User
-from tests.web.conftest import TICKET, build_engine, make_app
-from web.deps import TransactionPerHop, get_login_session, get_session
+from tests.web.conftest import TICKET, World, build_engine, create, make_app
+from web.deps import TransactionPerHop, get_login_session, get_read_session, get_session
 from web.security import COOKIE, BrowserSession
 
 WRITERS = 24
@@ -107,7 +108,7 @@ def test_every_route_that_uses_the_database_ends_its_transaction_in_its_own_hop(
         route
         for route in routes
         if isinstance(route, APIRoute)
-        and any(d.call in (get_session, get_login_session) for d in _all(route.dependant))
+        and any(d.call in (get_session, get_login_session, get_read_session) for d in _all(route.dependant))
     ]
     assert len(with_session) > 50
     assert [r.path for r in with_session if not isinstance(r, TransactionPerHop)] == []
@@ -119,3 +120,24 @@ def _all(dependant: Dependant) -> list[Dependant]:
     for sub in dependant.dependencies:
         found.extend(_all(sub))
     return found
+
+
+def test_posts_that_only_read_answer_while_another_process_holds_the_sqlite_write_lock(
+    world: World,
+) -> None:
+    # Classifier suggestions and the duplicate search come as POSTs while the operator types:
+    # they must neither wait for nor hold SQLite's one write lock (nor take the write slot).
+    operator = world.login("operator1")
+    create(operator, title="小区夜间施工噪音扰民")
+    path = world.engine.url.database
+    assert path is not None
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # as the phone bridge or another app process writing
+        text = {"text": "晚上十点以后小区还在施工，噪音很大"}
+        assert operator.post("/api/assist/suggest", json=text).status_code == 200
+        found = operator.post("/api/assist/duplicates", json=text)
+        assert found.status_code == 200 and found.json()[0]["ticket"]["title"] == "小区夜间施工噪音扰民"
+    finally:
+        other.rollback()
+        other.close()

@@ -10,7 +10,7 @@ from hotline.knowledge.models import ArticlePublic
 from hotline.knowledge.service import search_articles
 from hotline.ports import OpenTicketText
 from hotline.tickets import service as svc
-from web.deps import IntakeActor, NowDep, ServicesDep, SessionDep, StaffActor
+from web.deps import IntakeActor, NowDep, ReadSessionDep, ServicesDep, SessionDep, StaffActor
 from web.routers.common import api_router, reference, view
 from web.schemas import ClassifyIn, DuplicateOut, EmergencyOut, SuggestionOut, UnitScoreOut
 
@@ -22,7 +22,7 @@ DUPLICATE_POOL = 500
     "/api/assist/suggest", summary="Top-3 units, category, district and the emergency flag for a text"
 )
 def suggest(
-    data: ClassifyIn, actor: IntakeActor, session: SessionDep, services: ServicesDep
+    data: ClassifyIn, actor: IntakeActor, session: ReadSessionDep, services: ServicesDep
 ) -> SuggestionOut:
     found = services.classifier.suggest(data.text) if data.text.strip() else None
     if found is None:
@@ -75,7 +75,7 @@ def suggest(
 
 @router.post("/api/assist/duplicates", summary="Open tickets that may be the same matter (for 并案)")
 def duplicates(
-    data: ClassifyIn, actor: IntakeActor, session: SessionDep, services: ServicesDep, now: NowDep
+    data: ClassifyIn, actor: IntakeActor, session: ReadSessionDep, services: ServicesDep, now: NowDep
 ) -> list[DuplicateOut]:
     if not data.text.strip():
         return []

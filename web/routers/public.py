@@ -18,7 +18,7 @@ from hotline.tickets.service import create_ticket, find_ticket_for_citizen
 from hotline.timeline.service import list_events
 from hotline.users.models import Actor
 from web import labels
-from web.deps import AppServices, NowDep, ServicesDep, SessionDep, TransactionPerHop, run_db
+from web.deps import AppServices, NowDep, ReadSessionDep, ServicesDep, SessionDep, TransactionPerHop, run_db
 from web.ratelimit import RateLimiter, Rule, Verdict, client_address
 from web.routers.common import announce
 from web.security import check_csrf
@@ -157,7 +157,7 @@ def progress_form(request: Request, services: ServicesDep) -> Response:
 async def progress(
     request: Request,
     services: ServicesDep,
-    session: SessionDep,
+    session: ReadSessionDep,
     query_code: Annotated[str, Form(max_length=16)],
     caller_phone: Annotated[str, Form(max_length=32)],
 ) -> Response:
