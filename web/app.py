@@ -165,11 +165,11 @@ def create_app(
         templates=templates(settings.timezone),
         rules=Rules.from_settings(settings),
         metric_rules=MetricRules.from_settings(settings),
+        rate_limiter=RateLimiter(web.redis_url, prefix=web.redis_channel_prefix),
         call_control=call_control,
     )
     feed = WallboardFeed(services)
     services.extras["wallboard"] = feed
-    services.extras["rate_limiter"] = RateLimiter(web.redis_url, prefix=web.redis_channel_prefix)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -33,6 +33,7 @@ from hotline.users.service import actor_for
 from web.config import WebSettings
 from web.errors import NotAuthenticated
 from web.hub import Hub
+from web.ratelimit import RateLimiter
 from web.security import UNSAFE_METHODS, BrowserSession, SessionCodec, check_csrf
 
 T = TypeVar("T")
@@ -52,6 +53,7 @@ class AppServices:
     templates: Jinja2Templates
     rules: Rules
     metric_rules: MetricRules
+    rate_limiter: RateLimiter
     call_control: CallControl | None = None
     write_slots: CapacityLimiter | None = None
     extras: dict[str, object] = field(default_factory=dict)

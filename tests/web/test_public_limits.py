@@ -160,7 +160,7 @@ def test_two_app_processes_share_the_count_through_redis(
     # the setting's name in the environment (HOTLINE_REDIS_URL), as each process would read it
     settings = {"HOTLINE_REDIS_URL": REDIS_URL, "redis_channel_prefix": redis_prefix, "public_form_limit": 2}
     first, second = world_factory(**settings), world_factory(**settings)
-    assert first.app.state.services.extras["rate_limiter"].backend == "redis"
+    assert first.app.state.services.rate_limiter.backend == "redis"
     assert _submit(first.client).status_code == 200
     assert _submit(second.client).status_code == 200
     _assert_refused(_submit(first.client), "提交过于频繁", 600)

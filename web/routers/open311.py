@@ -22,7 +22,7 @@ from hotline.users.models import Actor
 from web import labels
 from web.deps import AppServices, NowDep, ServicesDep, SessionDep, TransactionPerHop
 from web.errors import ERROR_RESPONSES, RATE_LIMITED, TooManyRequests
-from web.ratelimit import RateLimiter, Rule
+from web.ratelimit import Rule
 from web.routers.common import announce, reference
 
 router = APIRouter(
@@ -78,12 +78,10 @@ def _check_key(services: AppServices, key: str | None) -> None:
 
 def _within_post_limit(services: AppServices, key: str) -> None:
     """A partner system gone wrong must not flood the dispatchers with tickets: a limit per key."""
-    limiter = services.extras["rate_limiter"]
-    assert isinstance(limiter, RateLimiter)
     web = services.web
     rule = Rule("open311_post", web.open311_post_limit, web.open311_post_window_s)
     counted_as = hashlib.sha256(key.encode()).hexdigest()[:16]  # the count's key is not the secret
-    verdict = limiter.hit(rule, counted_as)
+    verdict = services.rate_limiter.hit(rule, counted_as)
     if not verdict.allowed:
         raise TooManyRequests(verdict.retry_after_s)
 

@@ -19,7 +19,7 @@ from hotline.timeline.service import list_events
 from hotline.users.models import Actor
 from web import labels
 from web.deps import AppServices, NowDep, ReadSessionDep, ServicesDep, SessionDep, TransactionPerHop, run_db
-from web.ratelimit import RateLimiter, Rule, Verdict, client_address
+from web.ratelimit import Rule, Verdict, client_address
 from web.routers.common import announce
 from web.security import check_csrf
 
@@ -73,9 +73,7 @@ def progress_rule(services: AppServices) -> Rule:
 
 async def _hit(request: Request, services: AppServices, rule: Rule) -> Verdict:
     """Count this request against ``rule`` (Redis may be behind the call: off the event loop)."""
-    limiter = services.extras["rate_limiter"]
-    assert isinstance(limiter, RateLimiter)
-    return await run_in_threadpool(limiter.hit, rule, client_address(request))
+    return await run_in_threadpool(services.rate_limiter.hit, rule, client_address(request))
 
 
 def _too_many(verdict: Verdict, what: str) -> tuple[str, dict[str, str]]:
