@@ -134,3 +134,17 @@ def test_the_public_form_and_progress_page(browser: Any, live_server: LiveServer
     assert page.text_content("#status") == "待派单"
     page.screenshot(path=str(SHOTS / "public-progress.png"), full_page=True)
     context.close()
+
+
+def test_an_open_wallboard_goes_to_the_login_page_when_its_user_logs_out_elsewhere(
+    browser: Any, live_server: LiveServer
+) -> None:
+    board = _page(browser, live_server, "dispatcher", 1920, 1080)
+    board.goto(live_server.url + "/wallboard")
+    board.wait_for_function("() => document.querySelector('#live').textContent === '实时'")
+    desk = _page(browser, live_server, "dispatcher")  # the same user in another browser
+    desk.goto(live_server.url + "/desk")
+    with desk.expect_navigation():
+        desk.click("header.top form button[type=submit]")  # 退出
+    board.wait_for_url(re.compile(r"/login\?next=%2Fwallboard$"))
+    assert board.locator("#username").is_visible()
