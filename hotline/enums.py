@@ -153,6 +153,13 @@ class CallOutcome(StrEnum):
     ABANDONED = "abandoned"
     SHORT_ABANDON = "short_abandon"
     TRANSFERRED = "transferred"
+    DIALLING = "dialling"  # a call the hotline placed (callback): the seat or the citizen rings
+    NO_ANSWER = "no_answer"  # a placed call nobody answered (seat or citizen)
+
+
+class CallDirection(StrEnum):
+    INBOUND = "inbound"  # a citizen rang 12345 (through the queue)
+    OUTBOUND = "outbound"  # the hotline rang a citizen from a seat (callback, 回访, 漏接回拨)
 
 
 class WorklistState(StrEnum):

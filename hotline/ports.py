@@ -3,6 +3,7 @@
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Protocol
 
 
@@ -62,14 +63,43 @@ class Classifier(Protocol):
     ) -> Sequence[DuplicateCandidate]: ...
 
 
-class CallControl(Protocol):
-    """Commands a seat gives the telephone system (filled by telephony/)."""
+class TransferStep(StrEnum):
+    """What the operator does with an attended transfer (咨询转接) in progress."""
 
-    async def click_to_call(self, *, seat_interface: str, number: str, caller_id: str = "") -> str: ...
+    COMPLETE = "complete"  # hand the citizen over and leave
+    THREEWAY = "threeway"  # 三方通话: all three talk together
+    CANCEL = "cancel"  # back to the citizen; the target is hung up
+
+
+class CallControl(Protocol):
+    """Commands a seat gives the telephone system (filled by telephony/).
+
+    Each raises ``LookupError`` when the call or seat it names is not live now, and
+    ``ValueError`` for a request the phone system cannot carry out as asked (a bad number, a
+    transfer target nobody knows, a phone that cannot be answered remotely).
+    """
+
+    def new_call_id(self) -> str:
+        """An id for a call this system will place; it becomes the call's id (Linkedid)."""
+        ...
+
+    async def click_to_call(
+        self, *, seat_interface: str, number: str, call_id: str, caller_id: str = "", account: str = ""
+    ) -> str: ...
+
+    async def answer(self, *, seat_interface: str) -> None: ...
+
+    async def hangup(self, *, linkedid: str) -> None: ...
 
     async def transfer(self, *, linkedid: str, target: str, attended: bool = False) -> None: ...
 
+    async def finish_transfer(self, *, linkedid: str, step: TransferStep) -> None: ...
+
     async def pause(self, *, seat_interface: str, paused: bool, reason: str = "") -> None: ...
+
+    async def queue_login(self, *, seat_interface: str, member_name: str = "") -> None: ...
+
+    async def queue_logoff(self, *, seat_interface: str) -> None: ...
 
 
 class EventPublisher(Protocol):

@@ -35,7 +35,7 @@ class AmiError(Exception):
     """Base of the AMI adapter's errors."""
 
 
-class AmiConnectionError(AmiError):
+class AmiConnectionError(AmiError, ConnectionError):
     """No session with Asterisk right now (not connected, or the link dropped mid-action)."""
 
 

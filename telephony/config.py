@@ -51,3 +51,10 @@ class AmiSettings(BaseSettings):
     )
     transfer_targets: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_TRANSFER_TARGETS))
     hotline_number: str = Field(default="12345", description="caller id shown to citizens on a callback")
+    login_queue: str = Field(default="12345", description="the queue a seat signs in to (签入) and out of")
+    atxfer_complete: str = Field(
+        default="*2", pattern=r"^[0-9*#]{1,8}$", description="features.conf atxfercomplete: hand over"
+    )
+    atxfer_threeway: str = Field(
+        default="*3", pattern=r"^[0-9*#]{1,8}$", description="features.conf atxferthreeway: 三方通话"
+    )

@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 
 K = CallEventKind
 _UNKNOWN = frozenset({"", "<unknown>", "unknown", "anonymous", "<anonymous>"})
+# Calls this system places (click-to-call) get a ChannelId, hence a Linkedid, with this prefix:
+# that is how the mapping tells a callback's legs from a citizen's queue call.
+CALLBACK_PREFIX = "cb-"
 _CHANNEL_SUFFIX = re.compile(r"-[0-9a-fA-F]{8}(?:;\d)?$")
 
 # QueueMemberStatus.Status is an ast_device_state. Local-channel members report 2 (in use)
@@ -325,6 +328,33 @@ def _dial_begin(msg: AmiMessage, corr: Correlation, now: datetime) -> tuple[Call
     return _transferred(call, at=_at(msg, now), target=target, reason="redirect", source=_source(msg))
 
 
+def _dial_end(msg: AmiMessage, corr: Correlation, now: datetime) -> tuple[CallEvent, ...]:
+    """A call placed from a seat: the citizen picked up (the seat's first channel dialled them)."""
+    uniqueid, linkedid = msg.get("Uniqueid"), msg.get("Linkedid")
+    if not linkedid.startswith(CALLBACK_PREFIX) or uniqueid != linkedid or msg.get("DialStatus") != "ANSWER":
+        return ()
+    call = LiveCall(
+        linkedid=linkedid,
+        queue="",
+        interface=channel_base(msg.get("Channel")),
+        caller_uniqueid=msg.get("DestUniqueid"),
+        caller_channel=msg.get("DestChannel"),
+        seat_uniqueid=uniqueid,
+        seat_channel=msg.get("Channel"),
+        caller_number=caller_value(msg.get("DestCallerIDNum")),
+    )
+    corr.connect(call)
+    return (
+        CallEvent(
+            kind=K.ANSWERED,
+            at=_at(msg, now),
+            linkedid=linkedid,
+            interface=call.interface,
+            source_id=_source(msg),
+        ),
+    )
+
+
 def _hangup(msg: AmiMessage, corr: Correlation, now: datetime) -> tuple[CallEvent, ...]:
     uniqueid, linkedid = msg.get("Uniqueid"), msg.get("Linkedid")
     if not linkedid or uniqueid != linkedid:
@@ -401,6 +431,7 @@ TABLE: dict[str, Handler] = {
     "BlindTransfer": _blind_transfer,
     "AttendedTransfer": _attended_transfer,
     "DialBegin": _dial_begin,
+    "DialEnd": _dial_end,
     "Hangup": _hangup,
     "QueueMemberAdded": _member_added,
     "QueueMemberRemoved": _member_removed,

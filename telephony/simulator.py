@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from hotline.calls.events import CallEvent, CallEventKind
 from hotline.clock import Clock, FixedClock
 from hotline.enums import SeatState
+from hotline.ports import TransferStep
 from telephony.client import AmiClient
 
 log = logging.getLogger(__name__)
@@ -413,7 +414,7 @@ class Simulation:
         for seat in self.seats:
             if seat.interface == interface:
                 return seat
-        raise LookupError(f"no simulated seat {interface!r}")
+        raise LookupError(f"模拟话务中没有坐席 {interface}")
 
     def poke(self) -> None:
         """Wake the loop: a control action scheduled something for now."""
@@ -421,45 +422,119 @@ class Simulation:
 
 
 class SimulatedCallControl:
-    """``CallControl`` on the simulator: the demo's buttons work without Asterisk."""
+    """``CallControl`` on the simulator: the demo's buttons work without Asterisk.
+
+    Errors speak the operator's language: the web shows their text as it is.
+    """
 
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
+        self._consulting: dict[str, str] = {}  # linkedid → target of an attended transfer in progress
 
-    async def click_to_call(self, *, seat_interface: str, number: str, caller_id: str = "") -> str:
+    def new_call_id(self) -> str:
+        return f"cb-sim{next(self.sim._ids):08x}"
+
+    async def click_to_call(
+        self, *, seat_interface: str, number: str, call_id: str, caller_id: str = "", account: str = ""
+    ) -> str:
+        """The seat's phone rings, then the citizen answers after a few seconds and talks a while."""
         sim = self.sim
         sim.sync()
         seat = sim.seat(seat_interface)
         if seat.call is not None:
-            raise LookupError(f"seat {seat_interface} is on a call")
-        linkedid = f"cb-sim-{next(sim._ids)}"
+            raise LookupError(f"坐席 {seat.name} 正在通话，不能外呼")
+        call = _Call(linkedid=call_id, number=number, name="", joined=sim.now, patience_s=0.0)
+        call.state, call.seat, call.rang = "ringing", seat, sim.now
         sim.stats.callbacks += 1
-        sim._set(seat, SeatState.TALKING, None)
-        sim._emit(K.SEAT_STATE, seat=seat, seat_state=SeatState.TALKING.value, reason=f"callback {number}")
-        version = seat.version
-        talk = _lognormal(sim.rng, sim.config.mean_handle_s * 0.6, 0.5)
+        sim._set(seat, SeatState.RINGING, call)
 
-        def done() -> None:
-            if seat.version == version:
-                sim._set(seat, SeatState.READY, None)
-                sim._emit(K.SEAT_STATE, seat=seat, seat_state=SeatState.READY.value)
-                sim._dispatch()
+        def answered() -> None:
+            if call.state != "ringing":
+                return
+            call.state, call.answered = "talking", sim.now
+            sim._set(seat, SeatState.TALKING, call)
+            sim._emit(K.ANSWERED, call=call, seat=seat)
+            talk = _lognormal(sim.rng, sim.config.mean_handle_s * 0.6, 0.5)
+            sim._after(talk, lambda: self._end_callback(call))
 
-        sim._after(talk, done)
+        sim._calls[call.linkedid] = call
+        sim._after(sim.rng.uniform(3.0, 8.0), answered)
         await sim._flush()
         sim.poke()
-        return linkedid
+        return call_id
+
+    def _end_callback(self, call: _Call) -> None:
+        sim, seat = self.sim, call.seat
+        if call.state == "done":
+            return
+        call.state = "done"
+        sim._emit(K.HUNG_UP, call=call, reason="hangup")
+        sim._calls.pop(call.linkedid, None)
+        if seat is not None and seat.call is call:
+            sim._release(seat)
+
+    def _live(self, linkedid: str) -> _Call:
+        call = self.sim._calls.get(linkedid)
+        if call is None or call.state not in ("ringing", "talking") or call.seat is None:
+            raise LookupError(f"通话 {linkedid} 当前不在坐席上")
+        return call
+
+    async def answer(self, *, seat_interface: str) -> None:
+        sim = self.sim
+        sim.sync()
+        seat = sim.seat(seat_interface)
+        call = seat.call
+        if call is None or call.state != "ringing" or call.linkedid.startswith("cb-"):
+            raise LookupError("坐席没有振铃中的来电")
+        sim._answer(call)
+        await sim._flush()
+        sim.poke()
+
+    async def hangup(self, *, linkedid: str) -> None:
+        sim = self.sim
+        sim.sync()
+        call = self._live(linkedid)
+        if call.linkedid.startswith("cb-"):
+            self._end_callback(call)
+        elif call.state == "talking":
+            sim._complete(call, "agent")
+        else:
+            raise LookupError("来电尚未接听")
+        self._consulting.pop(linkedid, None)
+        await sim._flush()
+        sim.poke()
 
     async def transfer(self, *, linkedid: str, target: str, attended: bool = False) -> None:
         sim = self.sim
         sim.sync()
-        call = sim._calls.get(linkedid)
-        if call is None or call.state != "talking" or call.seat is None:
-            raise LookupError(f"call {linkedid!r} is not connected to a seat now")
+        call = self._live(linkedid)
+        if call.state != "talking":
+            raise LookupError(f"通话 {linkedid} 尚未接通")
         if attended:
-            sim._emit(K.TRANSFERRED, call=call, seat=call.seat, target=target, reason="threeway")
+            self._consulting[linkedid] = target  # the operator talks to the target; the caller holds
+        elif call.linkedid.startswith("cb-"):
+            sim._emit(K.TRANSFERRED, call=call, seat=call.seat, target=target, reason="blind")
+            self._end_callback(call)
         else:
             sim._transfer(call, target)
+        await sim._flush()
+        sim.poke()
+
+    async def finish_transfer(self, *, linkedid: str, step: TransferStep) -> None:
+        sim = self.sim
+        sim.sync()
+        call = self._live(linkedid)
+        target = self._consulting.pop(linkedid, None)
+        if target is None:
+            raise LookupError("没有进行中的咨询转接")
+        if step is TransferStep.THREEWAY:
+            sim._emit(K.TRANSFERRED, call=call, seat=call.seat, target=target, reason="threeway")
+        elif step is TransferStep.COMPLETE:
+            sim._emit(K.TRANSFERRED, call=call, seat=call.seat, target=target, reason="attended")
+            if call.linkedid.startswith("cb-"):
+                self._end_callback(call)
+            else:
+                sim._complete(call, "transfer")
         await sim._flush()
         sim.poke()
 
@@ -479,6 +554,28 @@ class SimulatedCallControl:
                 sim._unpause(seat)
             else:
                 sim._emit(K.SEAT_UNPAUSED, seat=seat)
+        await sim._flush()
+        sim.poke()
+
+    async def queue_login(self, *, seat_interface: str, member_name: str = "") -> None:
+        sim = self.sim
+        sim.sync()
+        seat = sim.seat(seat_interface)
+        if seat.state is SeatState.OFFLINE:
+            sim._set(seat, SeatState.READY, None)
+            sim._emit(K.SEAT_ADDED, seat=seat)
+            sim._dispatch()
+        await sim._flush()
+        sim.poke()
+
+    async def queue_logoff(self, *, seat_interface: str) -> None:
+        sim = self.sim
+        sim.sync()
+        seat = sim.seat(seat_interface)
+        if seat.call is not None:
+            raise LookupError(f"坐席 {seat.name} 正在通话，通话结束后再签出")
+        sim._set(seat, SeatState.OFFLINE, None)
+        sim._emit(K.SEAT_REMOVED, seat=seat)
         await sim._flush()
         sim.poke()
 

@@ -1,6 +1,8 @@
 """Chinese names of the core's vocabulary, for pages and exports (the API keeps the codes)."""
 
 from hotline.enums import (
+    CallDirection,
+    CallOutcome,
     Channel,
     Nature,
     RejectReason,
@@ -41,6 +43,18 @@ SEAT_STATE = {
     SeatState.WRAP_UP: "话后处理",
     SeatState.PAUSED: "小休",
 }
+CALL_OUTCOME = {
+    CallOutcome.WAITING: "排队中",
+    CallOutcome.RINGING: "振铃中",
+    CallOutcome.TALKING: "通话中",
+    CallOutcome.ANSWERED: "已接通",
+    CallOutcome.ABANDONED: "放弃",
+    CallOutcome.SHORT_ABANDON: "短时放弃",
+    CallOutcome.TRANSFERRED: "已转接",
+    CallOutcome.DIALLING: "外呼中",
+    CallOutcome.NO_ANSWER: "未接通",
+}
+CALL_DIRECTION = {CallDirection.INBOUND: "呼入", CallDirection.OUTBOUND: "外呼"}
 SATISFACTION = {
     Satisfaction.SATISFIED: "满意",
     Satisfaction.BASICALLY_SATISFIED: "基本满意",

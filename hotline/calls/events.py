@@ -21,6 +21,7 @@ class CallEventKind(StrEnum):
     COMPLETED = "completed"  # the queue call ended after being answered
     TRANSFERRED = "transferred"  # handed to another line (expert seat, a unit)
     HUNG_UP = "hung_up"  # a channel of the call hung up
+    DIALLED = "dialled"  # the hotline placed a call from a seat (click-to-call), not yet answered
     SEAT_ADDED = "seat_added"
     SEAT_REMOVED = "seat_removed"
     SEAT_PAUSED = "seat_paused"
@@ -48,6 +49,7 @@ class CallEvent(BaseModel):
     target: str = ""  # transfer target
     seat_state: str = ""  # for SEAT_STATE: a hotline.enums.SeatState value
     source_id: str = ""  # the adapter's id for the underlying message, for idempotence
+    ticket_id: int | None = None  # for DIALLED: the ticket the call is about (a callback)
 
     @field_validator("at")
     @classmethod

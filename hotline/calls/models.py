@@ -6,7 +6,7 @@ from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from hotline.db import UTCDateTime
-from hotline.enums import CallOutcome, SeatState, WorklistState
+from hotline.enums import CallDirection, CallOutcome, SeatState, WorklistState
 
 
 class SeatBase(SQLModel):
@@ -50,6 +50,10 @@ class CallBase(SQLModel):
     interface: str = Field(default="", max_length=128)
     transferred_to: str = Field(default="", max_length=128)
     hangup_reason: str = Field(default="", max_length=32)
+    direction: CallDirection = CallDirection.INBOUND
+    # No foreign key: tickets already point at calls (ticket.call_id), and a cycle of constraints
+    # would make table creation order ambiguous. The service checks the ticket exists.
+    ticket_id: int | None = Field(default=None, index=True, description="the ticket a placed call is about")
 
 
 class Call(CallBase, table=True):

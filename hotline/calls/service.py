@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from hotline.calls.events import CallEvent, CallEventKind
 from hotline.calls.models import Call, Seat
 from hotline.clock import ensure_utc
-from hotline.enums import OPEN_STATUSES, CallOutcome, SeatState, TicketStatus, WorklistState
+from hotline.enums import OPEN_STATUSES, CallDirection, CallOutcome, SeatState, TicketStatus, WorklistState
 from hotline.errors import Conflict, InvalidInput, NotFound
 from hotline.ports import EventPublisher
 from hotline.text import clean_text
@@ -128,6 +128,8 @@ def call_payload(call: Call) -> dict[str, Any]:
         "wait_s": call.wait_s,
         "talk_s": call.talk_s,
         "worklist": call.worklist.value,
+        "direction": call.direction.value,
+        "ticket_id": call.ticket_id,
     }
 
 
@@ -351,19 +353,46 @@ def _ringing(session: Session, event: CallEvent, policy: CallPolicy, changes: _C
     return call
 
 
+def _dialled(session: Session, event: CallEvent, policy: CallPolicy, changes: _Changes) -> Call:
+    """A call placed from a seat: the seat's phone rings first, then the citizen's.
+
+    It never joined the queue (``joined_at`` stays empty), so queue figures leave it out.
+    """
+    call = _call_for(session, event, changes)
+    if call.outcome is not CallOutcome.WAITING or call.ringing_at is not None:
+        return call  # known already (the same event twice, or the phone system got there first)
+    seat = get_or_create_seat(session, interface=event.interface, name=event.member_name)
+    call.direction = CallDirection.OUTBOUND
+    call.outcome = CallOutcome.DIALLING
+    call.ringing_at = event.at
+    call.seat_id = seat.id
+    call.interface = event.interface[:128]
+    call.ticket_id = event.ticket_id
+    changes.calls[call.linkedid] = call
+    if seat.state is not SeatState.TALKING:
+        _set_seat(seat, SeatState.RINGING, event.at, changes, linkedid=call.linkedid)
+        session.add(seat)
+    return call
+
+
+_ANSWERABLE = (CallOutcome.WAITING, CallOutcome.RINGING, CallOutcome.DIALLING)
+
+
 def _answered(session: Session, event: CallEvent, policy: CallPolicy, changes: _Changes) -> Call:
     call = _call_for(session, event, changes)
-    if call.outcome not in (CallOutcome.WAITING, CallOutcome.RINGING) or call.ended_at is not None:
+    if call.outcome not in _ANSWERABLE or call.ended_at is not None:
         return call
-    seat = get_or_create_seat(session, interface=event.interface, name=event.member_name)
-    if call.joined_at is None:
+    seat = get_or_create_seat(session, interface=event.interface or call.interface, name=event.member_name)
+    outbound = call.direction is CallDirection.OUTBOUND
+    if call.joined_at is None and not outbound:
         call.joined_at = event.at - timedelta(seconds=event.hold_s or 0)
-    rang_here = call.ringing_at is not None and call.interface == event.interface
+    rang_here = call.ringing_at is not None and call.interface == seat.interface
     call.answered_at = event.at
     call.outcome = CallOutcome.TALKING
     call.seat_id = seat.id
-    call.interface = event.interface[:128]
-    call.wait_s = _secs(event.at, call.joined_at)
+    call.interface = seat.interface[:128]
+    # A placed call's wait is how long the citizen took to pick up, from the moment it was dialled.
+    call.wait_s = _secs(event.at, call.ringing_at if outbound else call.joined_at)
     call.ring_s = _secs(event.at, call.ringing_at) if rang_here else event.ring_s
     changes.calls[call.linkedid] = call
     _set_seat(seat, SeatState.TALKING, event.at, changes, linkedid=call.linkedid)
@@ -386,7 +415,8 @@ def _close_worklist_of(session: Session, answered: Call, changes: _Changes) -> N
     for missed in pending:
         missed.worklist = WorklistState.DONE
         missed.worklist_done_at = answered.answered_at
-        missed.worklist_note = f"来电已接通 (call {answered.linkedid})"[:500]
+        how = "回拨已接通" if answered.direction is CallDirection.OUTBOUND else "来电已接通"
+        missed.worklist_note = f"{how} (call {answered.linkedid})"[:500]
         session.add(missed)
         changes.calls[missed.linkedid] = missed
 
@@ -477,7 +507,10 @@ def _close_live(
     """End a call whose end was not reported (missed events, or a snapshot that no longer has it)."""
     if call.ended_at is not None:
         return
-    if call.outcome in (CallOutcome.WAITING, CallOutcome.RINGING):
+    if call.outcome is CallOutcome.DIALLING:
+        call.ended_at, call.outcome, call.hangup_reason = at, CallOutcome.NO_ANSWER, reason[:32]
+        _free_seat(session, call, at, changes, after_call=False)  # our own call: no call-back owed
+    elif call.outcome in (CallOutcome.WAITING, CallOutcome.RINGING):
         _end_missed(call, at, None, reason, policy)  # left the queue unanswered: a missed call
         _free_seat(session, call, at, changes, after_call=False)
     elif call.outcome is CallOutcome.TALKING:
@@ -497,6 +530,7 @@ _CALL_HANDLERS: dict[CallEventKind, Callable[[Session, CallEvent, CallPolicy, _C
     CallEventKind.COMPLETED: _completed,
     CallEventKind.TRANSFERRED: _transferred,
     CallEventKind.HUNG_UP: _hung_up,
+    CallEventKind.DIALLED: _dialled,
 }
 _SEAT_KINDS = frozenset(
     {

@@ -143,13 +143,26 @@ def test_click_to_call_rings_the_seat_first_and_names_the_call() -> None:
     got: list[str] = []
 
     async def body(control: AmiCallControl) -> None:
-        got.append(await control.click_to_call(seat_interface="Local/1001@agents", number="13900139000"))
+        call_id = control.new_call_id()
+        got.append(
+            await control.click_to_call(
+                seat_interface="Local/1001@agents", number="13900139000", call_id=call_id, account="T42"
+            )
+        )
         with pytest.raises(CallControlError):
             await control.click_to_call(
-                seat_interface="Local/1001@agents", number="139 0013\r\nAction: Hangup"
+                seat_interface="Local/1001@agents", number="139 0013\r\nAction: Hangup", call_id=call_id
             )
         with pytest.raises(CallControlError):
-            await control.click_to_call(seat_interface="not an interface", number="13900139000")
+            await control.click_to_call(
+                seat_interface="not an interface", number="13900139000", call_id=call_id
+            )
+        with pytest.raises(CallControlError):  # an id that the mapping would not take for a callback
+            await control.click_to_call(seat_interface="Local/1001@agents", number="13900139000", call_id="x")
+        with pytest.raises(CallControlError):
+            await control.click_to_call(
+                seat_interface="Local/1001@agents", number="13900139000", call_id=call_id, account="a\r\nb"
+            )
 
     run(with_control(server, body))
     (originate,) = server.actions_named("Originate")
@@ -160,6 +173,7 @@ def test_click_to_call_rings_the_seat_first_and_names_the_call() -> None:
         "true",
     )
     assert originate.get("ChannelId") == got[0] and got[0].startswith("cb-")
+    assert originate.get("Account") == "T42"  # the ticket reaches the CDR of every leg
     assert originate.getall("Variable") == ["HOTLINE_CALLBACK=13900139000", "HOTLINE_CID=12345"]
 
 

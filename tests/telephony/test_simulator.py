@@ -5,9 +5,11 @@ import random
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import Session
 
 from hotline.calls.events import CallEvent, CallEventKind
+from hotline.calls.models import Call
 from hotline.clock import FixedClock
 from hotline.enums import CallOutcome, SeatState
 from telephony.client import AmiClient
@@ -98,6 +100,12 @@ def test_simulated_traffic_through_the_core(session: Session) -> None:
     assert len(sink.topics("calls.screen_pop")) == stats.answered
 
 
+def by_id(session: Session, linkedid: str) -> Call:
+    session.expire_all()
+    (call,) = [c for c in calls(session) if c.linkedid == linkedid]
+    return call
+
+
 def test_the_demo_buttons_work_on_the_simulator(session: Session) -> None:
     sink = SessionSink(session)
 
@@ -117,15 +125,42 @@ def test_the_demo_buttons_work_on_the_simulator(session: Session) -> None:
         assert seats(session)[seat].state is SeatState.PAUSED
         await sim.control.pause(seat_interface=seat, paused=False)
         assert seats(session)[seat].state is SeatState.READY
-        linkedid = await sim.control.click_to_call(seat_interface=seat, number="13900139000")
-        assert linkedid.startswith("cb-sim-")
+        call_id = sim.control.new_call_id()
+        # The web records the placed call first (DIALLED), then asks the phone system to dial.
+        dialled = CallEvent(
+            kind=K.DIALLED,
+            at=sim.now,
+            linkedid=call_id,
+            interface=seat,
+            caller_number="13900139000",
+            ticket_id=7,
+        )
+        await sink.handle([dialled])
+        assert (
+            await sim.control.click_to_call(seat_interface=seat, number="13900139000", call_id=call_id)
+            == call_id
+        )
+        assert seats(session)[seat].state is SeatState.RINGING
+        with pytest.raises(LookupError, match="正在通话"):  # one call at a time on a seat
+            await sim.control.click_to_call(seat_interface=seat, number="13900139001", call_id="cb-other")
+        await wait_until(lambda: by_id(session, call_id).outcome is CallOutcome.TALKING, 2, "citizen answers")
         assert seats(session)[seat].state is SeatState.TALKING
+        await sim.control.hangup(linkedid=call_id)
+        placed = by_id(session, call_id)
+        assert (placed.outcome, placed.direction.value, placed.ticket_id) == (
+            CallOutcome.ANSWERED,
+            "outbound",
+            7,
+        )
+        assert placed.joined_at is None  # never queued: the queue's figures leave it out
+        with pytest.raises(LookupError):
+            await sim.control.hangup(linkedid=call_id)
         stop.set()
         await asyncio.wait_for(task, 2)
 
     run(go())
     paused = [e for e in sink.events if e.kind is K.SEAT_PAUSED]
-    assert paused[-1].reason == "培训"
+    assert paused[0].reason == "培训"
     assert all(e.at >= MONDAY_10 for e in sink.events)
 
 

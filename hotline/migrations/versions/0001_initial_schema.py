@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 13:07:34.247767
+Create Date: 2026-12-07 09:18:09.042742
 """
 
 from collections.abc import Sequence
@@ -210,6 +210,8 @@ def upgrade() -> None:
                 "ABANDONED",
                 "SHORT_ABANDON",
                 "TRANSFERRED",
+                "DIALLING",
+                "NO_ANSWER",
                 name="calloutcome",
             ),
             nullable=False,
@@ -218,6 +220,8 @@ def upgrade() -> None:
         sa.Column("interface", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
         sa.Column("transferred_to", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
         sa.Column("hangup_reason", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("direction", sa.Enum("INBOUND", "OUTBOUND", name="calldirection"), nullable=False),
+        sa.Column("ticket_id", sa.Integer(), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("worklist", sa.Enum("NONE", "PENDING", "DONE", name="workliststate"), nullable=False),
         sa.Column("worklist_done_at", hotline.db.UTCDateTime(timezone=True), nullable=True),
@@ -239,6 +243,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_call_linkedid"), ["linkedid"], unique=True)
         batch_op.create_index(batch_op.f("ix_call_outcome"), ["outcome"], unique=False)
         batch_op.create_index(batch_op.f("ix_call_seat_id"), ["seat_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_call_ticket_id"), ["ticket_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_call_worklist"), ["worklist"], unique=False)
 
     op.create_table(
@@ -726,6 +731,7 @@ def downgrade() -> None:
     op.drop_table("ticket")
     with op.batch_alter_table("call", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_call_worklist"))
+        batch_op.drop_index(batch_op.f("ix_call_ticket_id"))
         batch_op.drop_index(batch_op.f("ix_call_seat_id"))
         batch_op.drop_index(batch_op.f("ix_call_outcome"))
         batch_op.drop_index(batch_op.f("ix_call_linkedid"))
