@@ -17,6 +17,10 @@ class InvalidInput(DomainError):
     """The input is malformed: empty, too long, not text, an unknown reference."""
 
 
+class Unavailable(DomainError):
+    """Something the request needs outside this system (the phone system) cannot be reached now."""
+
+
 class PermissionDenied(DomainError):
     """The actor's role or unit may not do this."""
 

@@ -62,7 +62,7 @@ class AmiCallControl:
         self._locate = locate
 
     def resolve_target(self, target: str) -> str:
-        """An expert desk (人社, 医保, 法律服务, 政企通), 110/119/120/122 or a unit's number → its extension."""
+        """An expert desk (人社, 医保, 法律服务, 政企通), an emergency line or a number → its extension."""
         target = target.strip()
         exten = self.settings.transfer_targets.get(target, target)
         if not _EXTEN.match(exten):

@@ -25,7 +25,7 @@ from hotline.metrics.models import MetricRules
 from hotline.ports import CallControl, Classifier
 from web import errors, vendor
 from web.adapters import load_classifier
-from web.config import WebSettings
+from web.config import CallControlMode, WebSettings
 from web.deps import AppServices
 from web.hub import Hub, make_hub
 from web.ratelimit import RateLimiter
@@ -44,6 +44,7 @@ from web.routers import (
     worklists,
 )
 from web.security import SessionCodec
+from web.telephony import AmiControlRunner, SimulatorRunner
 from web.wallboard import WallboardFeed
 
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -176,19 +177,21 @@ def create_app(
         services.open_write_slots()
         await services.hub.start()
         await feed.start()
-        simulator = None
+        phone: SimulatorRunner | AmiControlRunner | None = None
         if web.simulator:
-            from web.telephony import SimulatorRunner
-
-            simulator = SimulatorRunner(services)
+            phone = SimulatorRunner(services)
             if services.call_control is None:
-                services.call_control = simulator.simulation.control
-            await simulator.start()
+                services.call_control = phone.simulation.control
+        elif web.call_control is CallControlMode.AMI and services.call_control is None:
+            phone = AmiControlRunner()
+            services.call_control = phone.control
+        if phone is not None:
+            await phone.start()
         try:
             yield
         finally:
-            if simulator is not None:
-                await simulator.stop()
+            if phone is not None:
+                await phone.stop()
             await feed.stop()
             await services.hub.stop()
 

@@ -15,6 +15,11 @@ class CookieSecure(StrEnum):
     NEVER = "never"
 
 
+class CallControlMode(StrEnum):
+    NONE = "none"  # no phone system: the seat's call buttons say so; pauses are recorded only
+    AMI = "ami"  # Asterisk: an action-only AMI session of this process (HOTLINE_AMI_* settings)
+
+
 class WebSettings(BaseSettings):
     """Settings of the web process; built by the caller, never at import time."""
 
@@ -74,3 +79,7 @@ class WebSettings(BaseSettings):
         description="write transactions one process runs at once; unset: 1 on SQLite, 4 on PostgreSQL",
     )
     simulator: bool = Field(default=False, description="run the call simulator inside the app (demo)")
+    call_control: CallControlMode = Field(
+        default=CallControlMode.NONE,
+        description="how the seat's buttons reach the phone system: ami = Asterisk (docs/telephony.md)",
+    )

@@ -309,6 +309,7 @@ DispatcherActor = Annotated[Actor, Depends(require(R.DISPATCHER))]
 UnitActor = Annotated[Actor, Depends(require(R.UNIT))]
 SupervisorActor = Annotated[Actor, Depends(require(R.SUPERVISOR))]
 BoardActor = Annotated[Actor, Depends(require(R.SUPERVISOR, R.DISPATCHER, R.ADMIN))]
+AdminActor = Annotated[Actor, Depends(require(R.ADMIN))]
 CallbackActor = Annotated[Actor, Depends(require(R.OPERATOR, R.DISPATCHER))]
 
 

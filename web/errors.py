@@ -6,7 +6,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
-from hotline.errors import Conflict, DomainError, InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from hotline.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    Unavailable,
+)
 
 STATUS: dict[type[DomainError], int] = {
     NotFound: 404,
@@ -14,6 +22,7 @@ STATUS: dict[type[DomainError], int] = {
     InvalidInput: 422,
     PermissionDenied: 403,
     InvalidTransition: 409,
+    Unavailable: 503,
 }
 
 
@@ -98,6 +107,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorBody, "description": "not found"},
     409: {"model": ErrorBody, "description": "conflicts with the current state or the lifecycle"},
     422: {"model": ErrorBody, "description": "invalid input"},
+    503: {"model": ErrorBody, "description": "the phone system (or another outside system) is unreachable"},
 }
 RATE_LIMITED: dict[int | str, dict[str, object]] = {
     429: {

@@ -2,12 +2,14 @@
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from hotline.categories.models import Category
 from hotline.enums import (
     AssignmentRole,
+    CallDirection,
     Card,
     Channel,
     Nature,
@@ -103,9 +105,17 @@ class ClassifyIn(BaseModel):
     district: str = Field(default="", max_length=64)
 
 
+class TransferMode(StrEnum):
+    BLIND = "blind"  # 直接转接: the caller goes on, the seat is free
+    ATTENDED = "attended"  # 咨询转接: talk to the target first, then hand over, three-way or cancel
+
+
 class TransferIn(BaseModel):
-    linkedid: str = Field(min_length=1, max_length=64)
-    target: str = Field(min_length=1, max_length=32, description="110, 119, 120, 122 or an expert line")
+    linkedid: str = Field(default="", max_length=64, description="empty: the call on the operator's seat")
+    target: str = Field(
+        min_length=1, max_length=32, description="110, 119, 120, 122, an expert desk or a line"
+    )
+    mode: TransferMode = TransferMode.BLIND
 
 
 # --- responses -----------------------------------------------------------------------------------
@@ -352,7 +362,10 @@ class CallView(BaseModel):
     joined_at: datetime | None
     answered_at: datetime | None
     outcome: str
+    outcome_label: str
     wait_s: float | None
+    direction: CallDirection
+    ticket_id: int | None
 
 
 class ScreenPop(BaseModel):

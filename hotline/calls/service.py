@@ -23,11 +23,20 @@ from sqlmodel import Session, col, select
 from hotline.calls.events import CallEvent, CallEventKind
 from hotline.calls.models import Call, Seat
 from hotline.clock import ensure_utc
-from hotline.enums import OPEN_STATUSES, CallDirection, CallOutcome, SeatState, TicketStatus, WorklistState
+from hotline.enums import (
+    OPEN_STATUSES,
+    CallDirection,
+    CallOutcome,
+    Role,
+    SeatState,
+    TicketStatus,
+    WorklistState,
+)
 from hotline.errors import Conflict, InvalidInput, NotFound
 from hotline.ports import EventPublisher
 from hotline.text import clean_text
 from hotline.tickets.models import Ticket
+from hotline.users.models import User
 
 CALL_TOPIC = "calls.call"
 SEAT_TOPIC = "calls.seat"
@@ -714,6 +723,53 @@ def list_seats(session: Session) -> list[Seat]:
 def seat_of_user(session: Session, *, user_id: int) -> Seat | None:
     """The seat an operator works at."""
     return session.exec(select(Seat).where(Seat.user_id == user_id)).first()
+
+
+_SEAT_INTERFACE = re.compile(r"^[A-Za-z0-9]+/[A-Za-z0-9_.@+-]{1,120}$")
+
+
+def add_seat(session: Session, *, code: str, interface: str, name: str = "") -> Seat:
+    """A seat the admin sets up before its phone is first seen (e.g. ``1001``, ``PJSIP/1001``)."""
+    code = clean_text(code, field="坐席编号", max_len=32)
+    interface = interface.strip()
+    if not _SEAT_INTERFACE.match(interface):
+        raise InvalidInput(f"话机接口 {interface!r} 无效，应如 PJSIP/1001")
+    if session.exec(
+        select(Seat).where(or_(col(Seat.code) == code, col(Seat.interface) == interface))
+    ).first():
+        raise Conflict(f"坐席 {code} 或接口 {interface} 已存在")
+    seat = Seat(
+        code=code, interface=interface, name=clean_text(name, field="名称", max_len=64, allow_empty=True)
+    )
+    session.add(seat)
+    session.commit()
+    session.refresh(seat)
+    return seat
+
+
+def get_seat_by_code(session: Session, *, code: str) -> Seat:
+    seat = session.exec(select(Seat).where(Seat.code == code.strip())).first()
+    if seat is None:
+        raise NotFound(f"没有坐席 {code}")
+    return seat
+
+
+def assign_seat(session: Session, *, seat: Seat, user: User | None, publisher: EventPublisher) -> Seat:
+    """Who works at this seat (an operator), or nobody; an operator holds one seat at a time."""
+    if user is not None:
+        if user.role is not Role.OPERATOR:
+            raise InvalidInput(f"只有话务员可以分配坐席，{user.username} 不是话务员")
+        if not user.active:
+            raise InvalidInput(f"账号 {user.username} 已停用")
+        for other in session.exec(select(Seat).where(Seat.user_id == user.id, Seat.id != seat.id)).all():
+            other.user_id = None
+            session.add(other)
+    seat.user_id = user.id if user is not None else None
+    session.add(seat)
+    session.commit()
+    session.refresh(seat)
+    publisher.publish(SEAT_TOPIC, seat_payload(seat))
+    return seat
 
 
 def current_call(session: Session, *, seat: Seat) -> Call | None:

@@ -5,17 +5,25 @@ here goes to the phone system (the ``CallControl`` port), which reports it back 
 Without a phone system the pause is recorded through the same door as that event would be.
 """
 
+import re
+from collections.abc import Awaitable
+from datetime import datetime
+from typing import TypeVar
+
 from pydantic import BaseModel, Field
 
 from hotline.calls import service as calls
 from hotline.calls.events import CallEvent, CallEventKind
 from hotline.calls.models import Call, Seat
 from hotline.enums import SeatState
-from hotline.errors import Conflict, InvalidInput, NotFound
+from hotline.errors import Conflict, DomainError, InvalidInput, NotFound, Unavailable
+from hotline.ports import CallControl, TransferStep
+from hotline.tickets.service import get_ticket
 from hotline.users.models import Actor
-from hotline.users.service import get_user
+from hotline.users.service import get_user, get_user_by_username
 from web import labels
 from web.deps import (
+    AdminActor,
     IntakeActor,
     NowDep,
     OperatorActor,
@@ -25,21 +33,52 @@ from web.deps import (
     run_db,
 )
 from web.routers.common import api_router
-from web.schemas import CallView, NoteIn, SeatStateIn, SeatView, TransferIn
+from web.schemas import CallView, NoteIn, SeatStateIn, SeatView, TransferIn, TransferMode
 
 router = api_router("seats and calls")
 CALL_TOPICS = (calls.CALL_TOPIC, calls.SEAT_TOPIC, calls.SCREEN_POP_TOPIC)
 EMERGENCY_LINES = frozenset({"110", "119", "120", "122"})
+T = TypeVar("T")
+
+
+DIALLABLE = re.compile(r"^\+?[0-9]{3,20}$")
+TRANSFER_STEP_DONE = {
+    TransferStep.COMPLETE: "已转交，来电人与转接方通话",
+    TransferStep.THREEWAY: "三方通话中",
+    TransferStep.CANCEL: "已取消转接，回到来电人",
+}
 
 
 class DialIn(BaseModel):
     number: str = Field(min_length=3, max_length=32)
-    ticket_id: int | None = None
+    ticket_id: int | None = Field(default=None, ge=1, description="the ticket the call is about (a callback)")
+
+
+class HangupIn(BaseModel):
+    linkedid: str = Field(default="", max_length=64, description="empty: the call on the operator's seat")
+
+
+class TransferStepIn(BaseModel):
+    linkedid: str = Field(default="", max_length=64, description="empty: the call on the operator's seat")
+    step: TransferStep
+
+
+class SeatIn(BaseModel):
+    code: str = Field(min_length=1, max_length=32, description="e.g. 1001")
+    interface: str = Field(min_length=3, max_length=128, description="the phone, e.g. PJSIP/1001")
+    name: str = Field(default="", max_length=64)
+
+
+class SeatOperatorIn(BaseModel):
+    username: str | None = Field(
+        default=None, max_length=64, description="an operator's username; null: nobody"
+    )
 
 
 class CommandOut(BaseModel):
     ok: bool
     detail: str
+    linkedid: str = ""
 
 
 def call_view(call: Call) -> CallView:
@@ -52,7 +91,10 @@ def call_view(call: Call) -> CallView:
         joined_at=call.joined_at,
         answered_at=call.answered_at,
         outcome=call.outcome,
+        outcome_label=labels.CALL_OUTCOME[call.outcome],
         wait_s=call.wait_s,
+        direction=call.direction,
+        ticket_id=call.ticket_id,
     )
 
 
@@ -76,7 +118,7 @@ def seat_view(session: SessionDep, seat: Seat) -> SeatView:
 def my_seat(session: SessionDep, actor: Actor) -> Seat:
     seat = calls.seat_of_user(session, user_id=actor.user_id) if actor.user_id is not None else None
     if seat is None:
-        raise NotFound("no seat is assigned to you; ask the admin")
+        raise NotFound("您还没有分配坐席，请联系管理员")
     return seat
 
 
@@ -95,23 +137,26 @@ async def set_my_state(
     data: SeatStateIn, actor: OperatorActor, session: SessionDep, services: ServicesDep, now: NowDep
 ) -> SeatView:
     if data.state not in {SeatState.READY, SeatState.PAUSED}:
-        raise InvalidInput("a seat is set ready or paused here; the phone system reports the rest")
+        raise InvalidInput("这里只能示闲或示忙，其余状态由电话系统报告")
     seat = await run_db(session, lambda: my_seat(session, actor))
     paused = data.state is SeatState.PAUSED
     reason = data.reason.strip() or "小休"
     if services.call_control is not None:
         # No transaction is open while the phone system answers: its events are written meanwhile.
-        await services.call_control.pause(seat_interface=seat.interface, paused=paused, reason=reason)
+        await _command(
+            services.call_control.pause(seat_interface=seat.interface, paused=paused, reason=reason)
+        )
     else:
         kind = CallEventKind.SEAT_PAUSED if paused else CallEventKind.SEAT_UNPAUSED
         event = CallEvent(kind=kind, at=now, interface=seat.interface, reason=reason if paused else "")
         await run_db(session, lambda: calls.handle_call_event(session, event=event, publisher=services.hub))
 
-    def fresh_view() -> SeatView:
-        session.expire_all()
-        return seat_view(session, my_seat(session, actor))
+    return await run_db(session, lambda: _fresh_view(session, actor))
 
-    return await run_db(session, fresh_view)
+
+def _fresh_view(session: SessionDep, actor: Actor) -> SeatView:
+    session.expire_all()  # the phone system's events were written by another connection meanwhile
+    return seat_view(session, my_seat(session, actor))
 
 
 @router.get("/api/calls/waiting", summary="Callers in the queue now")
@@ -139,27 +184,160 @@ def screen_pop(linkedid: str, actor: IntakeActor, session: SessionDep) -> calls.
     return calls.get_screen_pop(session, linkedid=linkedid)
 
 
+def _phone(services: ServicesDep) -> CallControl:
+    if services.call_control is None:
+        raise Unavailable("未连接电话系统（HOTLINE_WEB_CALL_CONTROL 未设置），请在话机上操作")
+    return services.call_control
+
+
+async def _command(work: Awaitable[T]) -> T:
+    """Run a phone command; its refusals become the operator's words, not a server error."""
+    try:
+        return await work
+    except LookupError as err:
+        raise Conflict(str(err)) from err
+    except (ConnectionError, TimeoutError) as err:
+        raise Unavailable(f"电话系统暂时无法连接，请稍后重试或在话机上操作（{err}）") from err
+    except ValueError as err:
+        raise InvalidInput(str(err)) from err
+
+
+def _live_call(session: SessionDep, actor: Actor, linkedid: str) -> str:
+    """The call the operator means: the one named, which must be on their seat, or the seat's own."""
+    seat = my_seat(session, actor)
+    current = seat.current_linkedid
+    if linkedid and linkedid != current:
+        call = calls.get_call(session, linkedid=linkedid)
+        if call.seat_id != seat.id or call.ended_at is not None:
+            raise Conflict(f"通话 {linkedid} 不在您的坐席上")
+        return linkedid
+    if not current:
+        raise Conflict("您的坐席当前没有通话")
+    return current
+
+
 @router.post(
-    "/api/calls/transfer", summary="Transfer the caller (emergency 110/119/120/122, or an expert line)"
+    "/api/calls/transfer",
+    summary="Transfer the caller: blind, or attended (咨询转接) to 110/119/120/122 or an expert line",
 )
-async def transfer(data: TransferIn, actor: IntakeActor, services: ServicesDep) -> CommandOut:
-    if services.call_control is None:
-        raise Conflict("no telephone system is connected; transfer by hand")
-    try:
-        await services.call_control.transfer(linkedid=data.linkedid, target=data.target)
-    except LookupError as err:
-        raise Conflict(f"cannot transfer: {err}") from err
-    kind = "emergency line" if data.target in EMERGENCY_LINES else "line"
-    return CommandOut(ok=True, detail=f"transferred to {kind} {data.target}")
+async def transfer(
+    data: TransferIn, actor: OperatorActor, session: SessionDep, services: ServicesDep
+) -> CommandOut:
+    phone = _phone(services)
+    linkedid = await run_db(session, lambda: _live_call(session, actor, data.linkedid))
+    attended = data.mode is TransferMode.ATTENDED
+    await _command(phone.transfer(linkedid=linkedid, target=data.target, attended=attended))
+    kind = "紧急电话" if data.target in EMERGENCY_LINES else "专线"
+    if attended:
+        return CommandOut(ok=True, detail=f"正在咨询{kind} {data.target}，来电人保持等待", linkedid=linkedid)
+    return CommandOut(ok=True, detail=f"已转接{kind} {data.target}", linkedid=linkedid)
 
 
-@router.post("/api/calls/dial", summary="Click-to-call from the operator's seat (callbacks)")
-async def dial(data: DialIn, actor: OperatorActor, session: SessionDep, services: ServicesDep) -> CommandOut:
+@router.post(
+    "/api/calls/transfer/step", summary="Attended transfer in progress: hand over, three-way, or cancel"
+)
+async def transfer_step(
+    data: TransferStepIn, actor: OperatorActor, session: SessionDep, services: ServicesDep
+) -> CommandOut:
+    phone = _phone(services)
+    linkedid = await run_db(session, lambda: _live_call(session, actor, data.linkedid))
+    await _command(phone.finish_transfer(linkedid=linkedid, step=data.step))
+    return CommandOut(ok=True, detail=TRANSFER_STEP_DONE[data.step], linkedid=linkedid)
+
+
+@router.post("/api/calls/answer", summary="Answer the call ringing on the operator's seat phone")
+async def answer(actor: OperatorActor, session: SessionDep, services: ServicesDep) -> CommandOut:
+    phone = _phone(services)
     seat = await run_db(session, lambda: my_seat(session, actor))
-    if services.call_control is None:
-        raise Conflict("no telephone system is connected; dial by hand")
+    if seat.state is not SeatState.RINGING:
+        raise Conflict("您的坐席没有振铃中的来电")
+    await _command(phone.answer(seat_interface=seat.interface))
+    return CommandOut(ok=True, detail="已接听", linkedid=seat.current_linkedid)
+
+
+@router.post("/api/calls/hangup", summary="Hang up the operator's call")
+async def hangup(
+    data: HangupIn, actor: OperatorActor, session: SessionDep, services: ServicesDep
+) -> CommandOut:
+    phone = _phone(services)
+    linkedid = await run_db(session, lambda: _live_call(session, actor, data.linkedid))
+    await _command(phone.hangup(linkedid=linkedid))
+    return CommandOut(ok=True, detail="已挂断", linkedid=linkedid)
+
+
+def _dialled(
+    session: SessionDep, actor: Actor, data: DialIn, call_id: str, now: datetime, services: ServicesDep
+) -> Seat:
+    """Write the placed call down before Asterisk hears of it, so its events find their record."""
+    seat = my_seat(session, actor)
+    if seat.state in (SeatState.RINGING, SeatState.TALKING):
+        raise Conflict("您的坐席正在通话，挂断后再外呼")
+    if data.ticket_id is not None:
+        get_ticket(session, ticket_id=data.ticket_id, actor=actor)
+    event = CallEvent(
+        kind=CallEventKind.DIALLED,
+        at=now,
+        linkedid=call_id,
+        interface=seat.interface,
+        caller_number=data.number,
+        ticket_id=data.ticket_id,
+    )
+    calls.handle_call_event(session, event=event, publisher=services.hub)
+    return seat
+
+
+@router.post("/api/calls/dial", summary="Click-to-call from the operator's seat (callbacks, 漏接回拨)")
+async def dial(
+    data: DialIn, actor: OperatorActor, session: SessionDep, services: ServicesDep, now: NowDep
+) -> CommandOut:
+    phone = _phone(services)
+    if not DIALLABLE.match(data.number):
+        raise InvalidInput(f"号码 {data.number!r} 无法拨打")
+    call_id = phone.new_call_id()
+    seat = await run_db(session, lambda: _dialled(session, actor, data, call_id, now, services))
+    account = f"T{data.ticket_id}" if data.ticket_id is not None else ""
     try:
-        call_id = await services.call_control.click_to_call(seat_interface=seat.interface, number=data.number)
-    except LookupError as err:
-        raise Conflict(f"cannot dial: {err}") from err
-    return CommandOut(ok=True, detail=f"dialling {data.number} ({call_id})")
+        await _command(
+            phone.click_to_call(
+                seat_interface=seat.interface, number=data.number, call_id=call_id, account=account
+            )
+        )
+    except DomainError:
+        failed = CallEvent(kind=CallEventKind.HUNG_UP, at=now, linkedid=call_id, reason="originate_failed")
+        await run_db(session, lambda: calls.handle_call_event(session, event=failed, publisher=services.hub))
+        raise
+    return CommandOut(ok=True, detail=f"正在呼叫 {data.number}：请先接起话机", linkedid=call_id)
+
+
+@router.post("/api/seats/me/login", summary="签入: join the hotline queue")
+async def queue_login(actor: OperatorActor, session: SessionDep, services: ServicesDep) -> SeatView:
+    phone = _phone(services)
+    seat = await run_db(session, lambda: my_seat(session, actor))
+    await _command(phone.queue_login(seat_interface=seat.interface, member_name=actor.name))
+    return await run_db(session, lambda: _fresh_view(session, actor))
+
+
+@router.post("/api/seats/me/logoff", summary="签出: leave the hotline queue")
+async def queue_logoff(actor: OperatorActor, session: SessionDep, services: ServicesDep) -> SeatView:
+    phone = _phone(services)
+    seat = await run_db(session, lambda: my_seat(session, actor))
+    if seat.state in (SeatState.RINGING, SeatState.TALKING):
+        raise Conflict("通话中不能签出，请先结束通话")
+    await _command(phone.queue_logoff(seat_interface=seat.interface))
+    return await run_db(session, lambda: _fresh_view(session, actor))
+
+
+@router.post("/api/seats", summary="Set up a seat (admin)", status_code=201)
+def add_seat(data: SeatIn, actor: AdminActor, session: SessionDep) -> SeatView:
+    return seat_view(
+        session, calls.add_seat(session, code=data.code, interface=data.interface, name=data.name)
+    )
+
+
+@router.put("/api/seats/{code}/operator", summary="Who works at a seat (admin); null: nobody")
+def assign_seat(
+    code: str, data: SeatOperatorIn, actor: AdminActor, session: SessionDep, services: ServicesDep
+) -> SeatView:
+    seat = calls.get_seat_by_code(session, code=code)
+    user = get_user_by_username(session, username=data.username) if data.username else None
+    return seat_view(session, calls.assign_seat(session, seat=seat, user=user, publisher=services.hub))
