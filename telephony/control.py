@@ -162,7 +162,7 @@ class AmiCallControl:
                 {"Channel": channel, "Context": self.settings.transfer_context, "Exten": exten},
             )
         except AmiActionError as err:
-            raise CallControlError(f"转接失败：{err.response.get('Message')}") from err
+            raise CallControlError(f"转接失败：{err.response.get('Message')}（{channel}）") from err
 
     async def finish_transfer(self, *, linkedid: str, step: TransferStep) -> None:
         """The operator's step in an attended transfer in progress."""

@@ -86,6 +86,9 @@ class Live:
 
     def login(self, username: str) -> TestClient:
         client = TestClient(self.app)
+        # Requests run on the app's own (lifespan) loop, where its AMI session lives, as under
+        # uvicorn; a client of its own would run each request on a new loop in a new thread.
+        client.portal = self.client.portal
         with Session(self.engine) as session:
             from hotline.users.models import User
 
