@@ -180,9 +180,11 @@ class AmiClient:
             try:
                 await self._await(login, "Login", s.connect_timeout_s)
             except AmiActionError as err:
+                reason = err.response.get("Message") or "Authentication failed"
+                if "shutting down" in reason.lower():  # a restarting Asterisk: try again, as for a drop
+                    raise AmiConnectionError(f"AMI {self.address} refused the login: {reason}") from err
                 raise AmiLoginError(
-                    f"AMI login refused for user {s.username!r} at {self.address}: "
-                    f"{err.response.get('Message') or 'Authentication failed'}"
+                    f"AMI login refused for user {s.username!r} at {self.address}: {reason}"
                 ) from err
         except BaseException:
             await self._drop(writer)
