@@ -84,7 +84,7 @@ def _wrong() -> NoReturn:
 
 
 def _refuse(password: str) -> NoReturn:
-    """No account to check, or one that may not be checked now: the cost and the answer of a wrong password."""
+    """No account to check, or one not to be checked now: the cost and the answer of a wrong password."""
     _matches(_dummy_hash(), password)
     _wrong()
 
@@ -276,6 +276,15 @@ def unlock_user(session: Session, *, user_id: int) -> User:
     session.add(user)
     session.commit()
     return user
+
+
+def accounts_with_password(session: Session, *, usernames: list[str], password: str) -> list[User]:
+    """The active accounts among ``usernames`` whose password is ``password``; one check per distinct hash."""
+    query = select(User).where(col(User.username).in_(usernames), col(User.active).is_(True))
+    found = list(session.exec(query.order_by(col(User.username))))
+    session.commit()  # the checks are slow: no transaction open meanwhile (see authenticate)
+    matching = {digest for digest in {user.password_hash for user in found} if _matches(digest, password)}
+    return [user for user in found if user.password_hash in matching]
 
 
 def list_users(session: Session) -> list[User]:
