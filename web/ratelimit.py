@@ -1,5 +1,6 @@
 """Rate limits: the public web form and the progress lookup (anyone may use them, without a login)
-per client address, and Open311 POSTs per api_key (a partner system gone wrong).
+per client address, Open311 POSTs per api_key (a partner system gone wrong), and failed logins
+(``web.login``: per address and per known browser).
 
 Addresses are ``request.client.host``: behind a proxy that is the proxy's address
 unless the app runs with proxy headers (``hotline serve --proxy-headers``), when uvicorn takes it
