@@ -14,13 +14,15 @@ from hotline.clock import SystemClock
 from hotline.config import Settings
 from hotline.day import run_day
 from hotline.db import make_engine, session_scope
-from hotline.enums import TicketStatus
+from hotline.enums import Role, TicketStatus
 from hotline.migrate import upgrade
-from hotline.seed.service import seed
+from hotline.seed.data import DEMO_PASSWORD
+from hotline.seed.service import demo_accounts_left, seed
 from hotline.sla.calendar import SHANGHAI
 from hotline.sla.service import due_now, load_calendar
 from hotline.tickets.models import Ticket
 from hotline.units.models import Unit
+from hotline.users.service import list_users
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 tickets_app = typer.Typer(help="Ticket exports and checks.", no_args_is_help=True)
@@ -40,15 +42,39 @@ def db_upgrade(revision: str = "head") -> None:
 
 
 def seed_command(
-    demo: Annotated[bool, typer.Option(help="also demo users, seats and articles")] = True,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="also the demo accounts (all with the published password hotline12345), seats and"
+            " articles: for trying the system out, never on a city's server",
+        ),
+    ] = False,
 ) -> None:
-    """Load Shaoyang's units, categories and time limits (and demo data); safe to run again."""
+    """Load Shaoyang's units, categories and time limits (and, with --demo, demo data); safe to run again."""
     engine = _engine()
     upgrade(engine)
     with session_scope(engine) as session:
         report = seed(session, now=SystemClock().now(), demo=demo)
     added = ", ".join(f"{n} {what}" for what, n in report.added.items()) or "nothing (already seeded)"
     typer.echo(f"seeded: {added}")
+    with session_scope(engine) as session:
+        if demo:
+            typer.echo(f"演示账号的密码均为 {DEMO_PASSWORD}：只用于试用，不要用在他人能访问的服务器上。")
+            return
+        left = demo_accounts_left(session)
+        if left:
+            names = "、".join(user.username for user in left)
+            typer.echo(
+                f"警告：演示账号 {names} 仍在使用公开的演示密码 {DEMO_PASSWORD}："
+                "请用 hotline users password USERNAME 改密码，或用 hotline users deactivate USERNAME 停用。",
+                err=True,
+            )
+        if not any(user.role is Role.ADMIN and user.active for user in list_users(session)):
+            typer.echo(
+                "还没有管理员账号：用 hotline users add USERNAME --name 姓名 --role admin 添加第一个"
+                "（密码提示输入两次），再用它添加其他员工账号。"
+            )
 
 
 @tickets_app.command("export-training")

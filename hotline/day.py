@@ -42,7 +42,7 @@ DAY_CALLS = CallPolicy(worklist_short_abandons=False)
 def run_day(session: Session, *, start: datetime, say: Say) -> list[Ticket]:
     """Play the day from ``start`` (a working-day morning); returns the tickets it made."""
     clock = FixedClock(start)
-    seed(session, now=clock.now())
+    seed(session, now=clock.now(), demo=True)  # the day's cast are the demo accounts
     cast = {u.username: actor_for(u) for u in session.exec(select(User))}
     operator, dispatcher, supervisor = cast["operator1"], cast["dispatcher"], cast["supervisor"]
     urban, housing, hrss = (_unit_actor(session, code) for code in ("urban", "housing", "hrss"))

@@ -1,5 +1,6 @@
 """Rate limits: the public web form and the progress lookup (anyone may use them, without a login)
-per client address, and Open311 POSTs per api_key (a partner system gone wrong).
+per client address, Open311 POSTs per api_key (a partner system gone wrong), and failed logins
+(``web.login``: per address and per known browser).
 
 Addresses are ``request.client.host``: behind a proxy that is the proxy's address
 unless the app runs with proxy headers (``hotline serve --proxy-headers``), when uvicorn takes it
@@ -62,11 +63,22 @@ class RateLimiter:
         self.backend = "redis" if redis_url else "memory"
         self._limiter = MovingWindowRateLimiter(storage)
 
+    def peek(self, rule: Rule, client: str) -> Verdict:
+        """Whether one more request of ``client`` would be allowed under ``rule``, counting nothing.
+
+        For rules that count only failures (the login throttle): peek first, ``hit`` after a failure.
+        """
+        return self._check(rule, client, count=False)
+
     def hit(self, rule: Rule, client: str) -> Verdict:
         """Count one request of ``client`` under ``rule``; a refused request is not counted."""
+        return self._check(rule, client, count=True)
+
+    def _check(self, rule: Rule, client: str, *, count: bool) -> Verdict:
         item = RateLimitItemPerSecond(rule.amount, rule.window_s)
         try:
-            if self._limiter.hit(item, rule.name, client):
+            allowed = (self._limiter.hit if count else self._limiter.test)(item, rule.name, client)
+            if allowed:
                 return Verdict(allowed=True)
             stats = self._limiter.get_window_stats(item, rule.name, client)
         except StorageError as err:

@@ -1,4 +1,9 @@
-"""Sessions in a signed cookie, CSRF tokens bound to them, and the cookie's flags."""
+"""Sessions in a signed cookie, CSRF tokens bound to them, the cookies' flags, and known browsers.
+
+A known browser carries a second signed cookie naming the accounts that logged in on it before
+(``KnownBrowser``): the login throttle (``web.login``) lets such an account's holder in from there
+even while guesses from elsewhere have locked the account. It outlives logout and sessions.
+"""
 
 import functools
 import hmac
@@ -14,6 +19,9 @@ from web.config import CookieSecure, WebSettings
 from web.errors import CsrfRejected
 
 COOKIE = "hotline_session"
+BROWSER_COOKIE = "hotline_browser"
+BROWSER_MAX_AGE_S = 180 * 24 * 3600  # a seat's browser stays known through a half-year of shifts
+BROWSER_ACCOUNTS = 20  # a shared seat PC: the accounts that logged in on it most recently
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -29,12 +37,32 @@ class BrowserSession:
     epoch: int = 0  # the user's session epoch at login: logout raises it, ending this session
 
 
+@dataclass(frozen=True, slots=True)
+class KnownBrowser:
+    """A browser's own random id and the usernames that logged in on it, most recent last."""
+
+    browser_id: str
+    usernames: tuple[str, ...] = ()
+
+    def knows(self, username: str) -> bool:
+        return username in self.usernames
+
+    def after_login(self, username: str) -> "KnownBrowser":
+        kept = tuple(name for name in self.usernames if name != username)
+        return KnownBrowser(self.browser_id, (*kept, username)[-BROWSER_ACCOUNTS:])
+
+
+def new_browser() -> KnownBrowser:
+    return KnownBrowser(browser_id=secrets.token_urlsafe(16))
+
+
 class SessionCodec:
     """Signs and checks session cookies; the signature's timestamp bounds a session's age."""
 
     def __init__(self, settings: WebSettings) -> None:
         secret = settings.secret_key.get_secret_value() or secrets.token_urlsafe(32)
         self._serializer = URLSafeTimedSerializer(secret, salt="hotline.session")
+        self._browsers = URLSafeTimedSerializer(secret, salt="hotline.browser")
         self._settings = settings
         # Every request sends the same cookie again: check its signature once, not each time.
         self._verified = functools.lru_cache(maxsize=4096)(self._verify)
@@ -99,7 +127,41 @@ class SessionCodec:
     def clear(self, response: Response, conn: HTTPConnection) -> None:
         response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=self.secure(conn))
 
+    def read_browser(self, conn: HTTPConnection) -> KnownBrowser | None:
+        """The browser's known accounts, if its cookie is ours and younger than BROWSER_MAX_AGE_S."""
+        token = conn.cookies.get(BROWSER_COOKIE)
+        if not token:
+            return None
+        try:
+            raw = self._browsers.loads(token, max_age=BROWSER_MAX_AGE_S)
+        except BadSignature:  # also an expired one (SignatureExpired)
+            return None
+        if (
+            not isinstance(raw, dict)
+            or not isinstance(raw.get("b"), str)
+            or not isinstance(raw.get("u"), list)
+        ):
+            return None
+        return KnownBrowser(raw["b"], tuple(name for name in raw["u"] if isinstance(name, str)))
+
+    def write_browser(self, response: Response, conn: HTTPConnection, browser: KnownBrowser) -> None:
+        response.set_cookie(
+            BROWSER_COOKIE,
+            self._browsers.dumps({"b": browser.browser_id, "u": list(browser.usernames)}),
+            max_age=BROWSER_MAX_AGE_S,
+            httponly=True,
+            samesite="lax",
+            secure=self.secure(conn),
+            path="/",
+        )
+
     def secure(self, conn: HTTPConnection) -> bool:
+        """The cookies' Secure flag: ``auto`` sets it when this request came over https or wss.
+
+        Behind a proxy that terminates TLS the app sees plain http unless it runs with proxy
+        headers (``hotline serve --proxy-headers``: uvicorn takes the scheme from the trusted
+        proxy's X-Forwarded-Proto), or ``HOTLINE_WEB_COOKIE_SECURE=always``.
+        """
         mode = self._settings.cookie_secure
         if mode is CookieSecure.AUTO:
             return conn.url.scheme in {"https", "wss"}

@@ -1,4 +1,9 @@
-"""`hotline seed`: load units, categories, time limits and demo data; running it twice changes nothing."""
+"""`hotline seed`: load units, categories, time limits and demo data; running it twice changes nothing.
+
+The demo accounts all have the published password DEMO_PASSWORD, so they are made only when asked
+for (``demo=True``: `hotline demo`, `hotline seed --demo`); a city's own install gets none and
+adds its first admin with `hotline users add`.
+"""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,7 +18,7 @@ from hotline.sla.models import TimeLimitPolicy
 from hotline.sla.service import DEFAULT_POLICIES
 from hotline.units.models import Unit
 from hotline.users.models import User
-from hotline.users.service import hash_password
+from hotline.users.service import accounts_with_password, hash_password
 
 
 @dataclass
@@ -24,8 +29,11 @@ class SeedReport:
         self.added[what] = self.added.get(what, 0) + 1
 
 
-def seed(session: Session, *, now: datetime, demo: bool = True) -> SeedReport:
-    """Add what is missing; rows already there (matched by their codes) are left as they are."""
+def seed(session: Session, *, now: datetime, demo: bool = False) -> SeedReport:
+    """Add what is missing; rows already there (matched by their codes) are left as they are.
+
+    ``demo``: also the demo accounts (password DEMO_PASSWORD), seats and knowledge articles.
+    """
     report = SeedReport()
     units = {u.code: u for u in session.exec(select(Unit))}
     for code, name, short, kind, district in UNITS:
@@ -92,3 +100,13 @@ def _seed_demo(session: Session, *, units: dict[str, Unit], now: datetime, repor
                 )
             )
             report.count("articles")
+
+
+def demo_accounts_left(session: Session) -> list[User]:
+    """Active accounts under a demo username that still have the demo password (an earlier demo seed).
+
+    Only the demo usernames are checked, and each distinct hash once (seeded together, they share
+    one): a few argon2 checks however many staff the city has.
+    """
+    names = [username for username, *_ in DEMO_USERS]
+    return accounts_with_password(session, usernames=names, password=DEMO_PASSWORD)

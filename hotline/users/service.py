@@ -1,12 +1,18 @@
 """Users, password hashing and login lockout; the admin's account management."""
 
+import functools
+import secrets
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import and_, case, literal, or_, update
 from sqlmodel import Session, col, select
 
+from hotline.db import UTCDateTime
 from hotline.enums import Role
 from hotline.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hotline.text import clean_text
@@ -16,6 +22,7 @@ from hotline.users.models import Actor, User, UserCreate
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LEN = 8
+WRONG_LOGIN = "用户名或密码错误"  # the one answer to every refused login: it tells no username apart
 
 _hasher = PasswordHasher()
 STAFF_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN, Role.UNIT)  # who logs in
@@ -54,39 +61,124 @@ def create_user(session: Session, *, data: UserCreate) -> User:
     return user
 
 
-def authenticate(session: Session, *, username: str, password: str, now: datetime) -> User:
-    """Check a password; lock the account for a while after repeated failures.
+def normalize_username(username: str) -> str:
+    """A typed username as create_user stores it: NFC, trimmed."""
+    return unicodedata.normalize("NFC", username).strip()
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of nobody's password, checked when there is no account to check: same cost, same answer."""
+    return PasswordHasher().hash(secrets.token_urlsafe(16))  # the same parameters as _hasher
+
+
+def _matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _wrong() -> NoReturn:
+    raise PermissionDenied(WRONG_LOGIN)
+
+
+def _refuse(password: str) -> NoReturn:
+    """No account to check, or one not to be checked now: the cost and the answer of a wrong password."""
+    _matches(_dummy_hash(), password)
+    _wrong()
+
+
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    """An attempt slot taken on the account before its password is checked."""
+
+    user_id: int
+    password_hash: str
+    count: int  # failed_logins after this claim
+    locked_until: datetime | None  # set by this claim when it took the last slot
+
+
+def _claim_attempt(session: Session, *, username: str, now: datetime) -> _Claim | None:
+    """Count this attempt as failed before the slow check, in one conditional UPDATE.
+
+    Concurrent claims on one row queue on its row lock (PostgreSQL re-reads the row and re-checks
+    the condition) or on the write lock (SQLite), so however many arrive at once, at most
+    MAX_FAILED_LOGINS pass before the lock; the claim of the last slot sets the lock itself. An
+    expired lock starts a new round. None: no such active account, or it is locked.
+    """
+    expired = and_(col(User.locked_until).is_not(None), col(User.locked_until) <= now)
+    count = case((expired, 0), else_=col(User.failed_logins)) + 1
+    lock = literal(now + LOCKOUT, UTCDateTime())
+    claim = (
+        update(User)
+        .where(
+            col(User.username) == username,
+            col(User.active).is_(True),
+            or_(col(User.locked_until).is_(None), col(User.locked_until) <= now),
+        )
+        .values(failed_logins=count, locked_until=case((count >= MAX_FAILED_LOGINS, lock), else_=None))
+        .returning(col(User.id), col(User.password_hash), col(User.failed_logins), col(User.locked_until))
+    )
+    row = session.execute(claim).first()
+    session.commit()
+    if row is None:
+        return None
+    user_id, password_hash, claimed, locked_until = row
+    return _Claim(user_id=user_id, password_hash=password_hash, count=claimed, locked_until=locked_until)
+
+
+def _settle_success(session: Session, claim: _Claim) -> User:
+    """A correct password: forget the failures, and lift a lock only if this attempt's own claim set it.
+
+    A lock set by a later claim (parallel wrong guesses) stays; so does one an admin or a round of
+    failures set meanwhile: the same count and lock time mean no other claim came in between.
+    """
+    mine = and_(col(User.failed_logins) == claim.count, col(User.locked_until) == claim.locked_until)
+    clear = (
+        update(User)
+        .where(col(User.id) == claim.user_id, or_(col(User.locked_until).is_(None), mine))
+        .values(failed_logins=0, locked_until=None)
+    )
+    session.execute(clear)
+    user = session.get_one(User, claim.user_id, populate_existing=True)
+    session.commit()
+    return user
+
+
+def authenticate(
+    session: Session, *, username: str, password: str, now: datetime, trusted: bool = False
+) -> User:
+    """The account if the password is right, else PermissionDenied with one answer for every failure.
+
+    Unknown, inactive and locked accounts cost one dummy hash check and get the wrong-password
+    answer, so neither the answer nor its time tells which usernames exist. An attempt takes its
+    slot (``_claim_attempt``) before the check: MAX_FAILED_LOGINS wrong passwords, sequential or
+    parallel, lock the account for LOCKOUT, and a right one while it is locked is refused too.
+
+    ``trusted``: the caller knows this client as one where the account logged in before (the web
+    layer's device cookie). Such an attempt is neither stopped by the lock nor counted towards it:
+    guesses from elsewhere cannot lock the account's holder out. The caller limits its failures.
 
     The hash check is slow by design (~0.1 s), so it runs with no transaction open: on SQLite
     a write transaction holds the whole database, and every other writer would wait for it.
     """
-    user = session.exec(select(User).where(User.username == username)).first()
-    stored = None if user is None or not user.active else (user.password_hash, user.locked_until)
-    session.commit()
-    if stored is None:
-        _hasher.hash(password)  # same cost either way, so timing does not reveal usernames
-        raise PermissionDenied("wrong username or password")
-    assert user is not None
-    password_hash, locked_until = stored
-    if locked_until is not None and locked_until > now:
-        raise PermissionDenied(f"account locked until {locked_until.isoformat()}")
-    try:
-        _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        session.refresh(user)  # other failed attempts may have counted meanwhile
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
-        session.add(user)
+    wanted = normalize_username(username)
+    if trusted:
+        user = session.exec(select(User).where(User.username == wanted, col(User.active).is_(True))).first()
+        password_hash = user.password_hash if user is not None else None
         session.commit()
-        raise PermissionDenied("wrong username or password") from None
-    if user.failed_logins or user.locked_until:
-        user.failed_logins = 0
-        user.locked_until = None
-        session.add(user)
-        session.commit()
-    return user
+        if user is None or password_hash is None:
+            _refuse(password)
+        if not _matches(password_hash, password):
+            _wrong()
+        return user
+    claim = _claim_attempt(session, username=wanted, now=now)
+    if claim is None:
+        _refuse(password)
+    if not _matches(claim.password_hash, password):
+        _wrong()  # already counted by the claim
+    return _settle_success(session, claim)
 
 
 def get_user(session: Session, *, user_id: int) -> User:
@@ -106,7 +198,7 @@ def end_sessions(session: Session, *, user_id: int) -> None:
 
 def get_user_by_username(session: Session, *, username: str) -> User:
     """The account with this username (trimmed, as create_user stores it), or NotFound."""
-    wanted = unicodedata.normalize("NFC", username).strip()
+    wanted = normalize_username(username)
     if not wanted:
         raise InvalidInput("用户名不能为空")
     user = session.exec(select(User).where(User.username == wanted)).first()
@@ -184,6 +276,15 @@ def unlock_user(session: Session, *, user_id: int) -> User:
     session.add(user)
     session.commit()
     return user
+
+
+def accounts_with_password(session: Session, *, usernames: list[str], password: str) -> list[User]:
+    """The active accounts among ``usernames`` whose password is ``password``; one check per distinct hash."""
+    query = select(User).where(col(User.username).in_(usernames), col(User.active).is_(True))
+    found = list(session.exec(query.order_by(col(User.username))))
+    session.commit()  # the checks are slow: no transaction open meanwhile (see authenticate)
+    matching = {digest for digest in {user.password_hash for user in found} if _matches(digest, password)}
+    return [user for user in found if user.password_hash in matching]
 
 
 def list_users(session: Session) -> list[User]:

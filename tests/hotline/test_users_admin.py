@@ -44,9 +44,9 @@ def uid(user: User) -> int:
 
 def lock_out(session: Session, clock: FixedClock, username: str) -> None:
     for _ in range(MAX_FAILED_LOGINS):
-        with pytest.raises(PermissionDenied, match="wrong username or password"):
+        with pytest.raises(PermissionDenied, match="用户名或密码错误"):
             authenticate(session, username=username, password="guess", now=clock.now())
-    with pytest.raises(PermissionDenied, match="locked until"):
+    with pytest.raises(PermissionDenied, match="用户名或密码错误"):
         authenticate(session, username=username, password=PASSWORD, now=clock.now())
 
 
@@ -58,7 +58,7 @@ def test_a_deactivated_user_cannot_log_in_and_their_sessions_end(session: Sessio
     deactivate_user(session, user_id=uid(clerk))
     stored = get_user(session, user_id=uid(clerk))
     assert (stored.active, stored.session_epoch) == (False, epoch + 1)  # check_user refuses old cookies
-    with pytest.raises(PermissionDenied, match="wrong username or password"):
+    with pytest.raises(PermissionDenied, match="用户名或密码错误"):
         authenticate(session, username="clerk", password=PASSWORD, now=clock.now())
     reactivate_user(session, user_id=uid(clerk))
     assert authenticate(session, username="clerk", password=PASSWORD, now=clock.now()).active
@@ -76,7 +76,7 @@ def test_a_new_password_replaces_the_old_lifts_the_lockout_and_ends_sessions(
     stored = get_user(session, user_id=uid(op))
     assert (stored.session_epoch, stored.failed_logins, stored.locked_until) == (epoch + 1, 0, None)
     assert authenticate(session, username="op", password="brand-new-pass", now=clock.now()).id == op.id
-    with pytest.raises(PermissionDenied, match="wrong username or password"):
+    with pytest.raises(PermissionDenied, match="用户名或密码错误"):
         authenticate(session, username="op", password=PASSWORD, now=clock.now())
 
 
@@ -104,7 +104,7 @@ def test_unlock_lets_a_locked_out_user_in_at_once(session: Session, clock: Fixed
     op = add(session, "op")
     lock_out(session, clock, "op")
     assert get_user(session, user_id=uid(op)).locked_until == clock.now() + LOCKOUT
-    with pytest.raises(PermissionDenied, match="wrong username or password"):
+    with pytest.raises(PermissionDenied, match="用户名或密码错误"):
         authenticate(session, username="op", password="guess", now=clock.now() + LOCKOUT)
     assert get_user(session, user_id=uid(op)).failed_logins == 1  # a failure since the lockout
     unlock_user(session, user_id=uid(op))

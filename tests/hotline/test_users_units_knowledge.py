@@ -36,13 +36,13 @@ def test_login_locks_after_repeated_failures(session: Session, clock: FixedClock
     assert actor_for(user).unit_id == user.unit_id
     assert authenticate(session, username="clerk", password="s3cret-pass", now=clock.now()).id == user.id
     for _ in range(MAX_FAILED_LOGINS):
-        with pytest.raises(PermissionDenied, match="wrong username or password"):
+        with pytest.raises(PermissionDenied, match="用户名或密码错误"):
             authenticate(session, username="clerk", password="guess", now=clock.now())
-    with pytest.raises(PermissionDenied, match="locked until"):
+    with pytest.raises(PermissionDenied, match="用户名或密码错误"):
         authenticate(session, username="clerk", password="s3cret-pass", now=clock.now())
     later = clock.now() + timedelta(minutes=16)
     assert authenticate(session, username="clerk", password="s3cret-pass", now=later).failed_logins == 0
-    with pytest.raises(PermissionDenied, match="wrong username or password"):
+    with pytest.raises(PermissionDenied, match="用户名或密码错误"):
         authenticate(session, username="nobody", password="x", now=clock.now())
 
 

@@ -1,4 +1,4 @@
-"""Login (form and JSON), logout: argon2 passwords and the core's lockout; a fresh session per login."""
+"""Login (form and JSON), logout: argon2 passwords, the throttle of ``web.login``; a fresh session each."""
 
 from typing import Annotated
 
@@ -9,10 +9,11 @@ from pydantic import BaseModel, Field
 from hotline.enums import Role
 from hotline.errors import PermissionDenied
 from hotline.users.models import User
-from hotline.users.service import authenticate, end_sessions
+from hotline.users.service import end_sessions
 from web import labels
 from web.deps import LoginSessionDep, NowDep, ServicesDep, SessionDep, TransactionPerHop, run_db
-from web.errors import ERROR_RESPONSES
+from web.errors import ERROR_RESPONSES, RATE_LIMITED
+from web.login import LoginThrottled, log_in, remember_browser
 from web.routers.live import SESSIONS_TOPIC
 from web.schemas import MeOut
 from web.security import BrowserSession, check_csrf, login_session
@@ -47,6 +48,7 @@ def _signed_in(services: ServicesDep, request: Request, response: Response, user
     fresh = login_session()
     data = BrowserSession(user_id=user.id, csrf=fresh.csrf, epoch=user.session_epoch)
     services.codec.write(response, request, data)
+    remember_browser(services, request, response, user)
     return data
 
 
@@ -73,18 +75,17 @@ async def login_form(
 ) -> Response:
     current = services.codec.read(request)
     await check_csrf(request, current)
-    try:  # argon2 is slow by design, and a failure is written down: off the loop
-        user = await run_db(
-            session, lambda: authenticate(session, username=username.strip(), password=password, now=now)
-        )
-    except PermissionDenied as err:
-        message = "账号已锁定，请15分钟后再试" if "locked" in str(err) else "用户名或密码错误"
-        assert current is not None
+    assert current is not None  # check_csrf refuses a request without a session
+    try:
+        user = await log_in(request, services, session, username=username, password=password, now=now)
+    except (LoginThrottled, PermissionDenied) as err:
+        throttled = {"Retry-After": str(err.retry_after_s)} if isinstance(err, LoginThrottled) else None
         return services.templates.TemplateResponse(
             request,
             "login.html",
-            {"csrf": current.csrf, "next": next, "error": message, "username": username},
-            status_code=401,
+            {"csrf": current.csrf, "next": next, "error": str(err), "username": username},
+            status_code=429 if throttled else 401,
+            headers=throttled,
         )
     response = RedirectResponse(_safe_next(next, user.role), status_code=303)
     _signed_in(services, request, response, user)
@@ -106,8 +107,12 @@ async def logout(request: Request, services: ServicesDep, session: SessionDep) -
     return response
 
 
-@router.post("/api/login", summary="Log in from a script; sets the session cookie", responses=ERROR_RESPONSES)
-def api_login(
+@router.post(
+    "/api/login",
+    summary="Log in from a script; sets the session cookie",
+    responses={**ERROR_RESPONSES, **RATE_LIMITED},
+)
+async def api_login(
     data: LoginIn,
     request: Request,
     response: Response,
@@ -115,7 +120,8 @@ def api_login(
     session: LoginSessionDep,
     now: NowDep,
 ) -> MeOut:
-    user = authenticate(session, username=data.username, password=data.password, now=now)
+    """403 with "用户名或密码错误" for any wrong login; 429 with Retry-After when throttled."""
+    user = await log_in(request, services, session, username=data.username, password=data.password, now=now)
     assert user.id is not None
     fresh = _signed_in(services, request, response, user)
     return MeOut(
