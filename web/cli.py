@@ -8,6 +8,7 @@ from classifier.cli import app as classifier_app
 from hotline.cli import day_command, db_app, seed_command, tickets_app
 from web.cli_calendar import calendar_app
 from web.cli_calls import ami_app, calls_app, simulate
+from web.cli_seats import seats_app
 from web.cli_users import users_app
 
 app = typer.Typer(help="12345 政务服务便民热线 — contact centre and dispatch.", no_args_is_help=True)
@@ -21,6 +22,7 @@ app.add_typer(calls_app, name="calls")
 app.command("simulate")(simulate)
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(users_app, name="users")
+app.add_typer(seats_app, name="seats")
 
 Host = Annotated[str | None, typer.Option(help="address to listen on (default HOTLINE_WEB_HOST, 127.0.0.1)")]
 Port = Annotated[int | None, typer.Option(help="port (default HOTLINE_WEB_PORT, 8000)")]

@@ -50,7 +50,9 @@ RECONCILED = "reconciled"
 REPEAT_WINDOW = timedelta(days=30)
 RECENT_TICKETS_WINDOW = timedelta(days=365)
 
-LIVE_OUTCOMES = frozenset({CallOutcome.WAITING, CallOutcome.RINGING, CallOutcome.TALKING})
+LIVE_OUTCOMES = frozenset(
+    {CallOutcome.WAITING, CallOutcome.RINGING, CallOutcome.TALKING, CallOutcome.DIALLING}
+)
 _ON_A_CALL = frozenset({SeatState.RINGING, SeatState.TALKING})
 _CALLABLE = re.compile(r"^\+?[0-9]{3,20}$")
 _SEAT_CODE = re.compile(r"^[A-Za-z0-9]+/([^@/;-]+)")
@@ -599,8 +601,9 @@ def reconcile_live(
     ``events`` restate what the snapshot shows (calls waiting or talking, seats and their
     pauses) and are applied as usual, so nothing known is doubled. Then every call still open
     here but gone from ``live_linkedids`` ended while we were away: it is closed at ``now``
-    (unanswered → missed and on the worklist, talking → answered). Seats missing from
-    ``seat_interfaces`` (when the queue status was read) are offline. Returns the calls closed.
+    (unanswered → missed and on the worklist, talking → answered, a placed call still dialling
+    → no answer). Seats missing from ``seat_interfaces`` (when the queue status was read) are
+    offline. Returns the calls closed.
     """
     policy = policy or CallPolicy()
     now = ensure_utc(now)
@@ -726,11 +729,15 @@ def seat_of_user(session: Session, *, user_id: int) -> Seat | None:
 
 
 _SEAT_INTERFACE = re.compile(r"^[A-Za-z0-9]+/[A-Za-z0-9_.@+-]{1,120}$")
+# The code names the seat in an address (/api/seats/{code}/operator) and on the command line.
+_ADMIN_SEAT_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 def add_seat(session: Session, *, code: str, interface: str, name: str = "") -> Seat:
     """A seat the admin sets up before its phone is first seen (e.g. ``1001``, ``PJSIP/1001``)."""
-    code = clean_text(code, field="坐席编号", max_len=32)
+    code = code.strip()
+    if not _ADMIN_SEAT_CODE.fullmatch(code):
+        raise InvalidInput(f"坐席编号 {code!r} 无效：应为 1 到 32 个字母、数字、- 或 _，如 1001")
     interface = interface.strip()
     if not _SEAT_INTERFACE.match(interface):
         raise InvalidInput(f"话机接口 {interface!r} 无效，应如 PJSIP/1001")
@@ -756,19 +763,23 @@ def get_seat_by_code(session: Session, *, code: str) -> Seat:
 
 def assign_seat(session: Session, *, seat: Seat, user: User | None, publisher: EventPublisher) -> Seat:
     """Who works at this seat (an operator), or nobody; an operator holds one seat at a time."""
+    vacated: Sequence[Seat] = ()
     if user is not None:
         if user.role is not Role.OPERATOR:
             raise InvalidInput(f"只有话务员可以分配坐席，{user.username} 不是话务员")
         if not user.active:
             raise InvalidInput(f"账号 {user.username} 已停用")
-        for other in session.exec(select(Seat).where(Seat.user_id == user.id, Seat.id != seat.id)).all():
+        vacated = session.exec(select(Seat).where(Seat.user_id == user.id, Seat.id != seat.id)).all()
+        for other in vacated:
             other.user_id = None
             session.add(other)
     seat.user_id = user.id if user is not None else None
     session.add(seat)
     session.commit()
     session.refresh(seat)
-    publisher.publish(SEAT_TOPIC, seat_payload(seat))
+    # The seat left behind too: the operator's open seat page listens to that seat's code.
+    for changed in [*vacated, seat]:
+        publisher.publish(SEAT_TOPIC, seat_payload(changed))
     return seat
 
 

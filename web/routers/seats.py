@@ -205,15 +205,20 @@ async def _command(work: Awaitable[T]) -> T:
 def _live_call(session: SessionDep, actor: Actor, linkedid: str) -> str:
     """The call the operator means: the one named, which must be on their seat, or the seat's own."""
     seat = my_seat(session, actor)
-    current = seat.current_linkedid
-    if linkedid and linkedid != current:
-        call = calls.get_call(session, linkedid=linkedid)
-        if call.seat_id != seat.id or call.ended_at is not None:
+    current = calls.current_call(session, seat=seat)
+    if current is not None and current.ended_at is not None:
+        current = None  # after-call work: the seat still names the call, but it is over
+    if linkedid and (current is None or linkedid != current.linkedid):
+        try:
+            call: Call | None = calls.get_call(session, linkedid=linkedid)
+        except NotFound:
+            call = None  # an id nobody knows is not on this seat either
+        if call is None or call.seat_id != seat.id or call.ended_at is not None:
             raise Conflict(f"通话 {linkedid} 不在您的坐席上")
         return linkedid
-    if not current:
+    if current is None:
         raise Conflict("您的坐席当前没有通话")
-    return current
+    return current.linkedid
 
 
 @router.post(
