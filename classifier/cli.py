@@ -25,7 +25,8 @@ FileArg = Annotated[
 
 
 def _fail(err: ClassifierError) -> typer.Exit:
-    typer.echo(f"error: {err}", err=True)
+    """One line on stderr and exit code 2: bad input is the user's to fix, not a traceback."""
+    typer.echo(f"错误 error: {' '.join(str(err).split())}", err=True)
     return typer.Exit(code=2)
 
 
@@ -64,7 +65,8 @@ def train(
     ] = False,
 ) -> None:
     """Retrain; the new model replaces the current one only if it is not worse on a held-out split."""
-    out_dir = out or ClassifierSettings().resolved_model_dir()
+    settings = ClassifierSettings()
+    out_dir = out or settings.resolved_model_dir()
     try:
         result = train_file(
             file,
@@ -75,10 +77,14 @@ def train(
             corrections=corrections,
             known_units=_allowed(units),
             force=force,
+            limits=settings.read_limits(),
         )
     except ClassifierError as err:
         raise _fail(err) from err
-    typer.echo(f"rows used {result.rows}, skipped {result.skipped}")
+    typer.echo(
+        f"rows used {result.rows}, skipped {result.skipped} (no text or no label), "
+        f"empty rows {result.empty}, texts cut to {settings.max_chars} characters {result.truncated}"
+    )
     cand = result.candidate
     typer.echo(f"held-out: top-1 {cand.accuracy:.4f}, macro-F1 {cand.macro_f1:.4f}, top-3 {cand.top3:.4f}")
     if result.previous is not None:
@@ -105,9 +111,12 @@ def evaluate(
     ] = None,
 ) -> None:
     """Accuracy, macro-F1, top-3, per-class precision and recall and the most confused pairs."""
+    settings = ClassifierSettings()
     try:
-        model, _ = load_model(model_dir or ClassifierSettings().resolved_model_dir())
-        report = evaluate_file(model, file, text_col=text_col, label_col=label_col, head=head)
+        model, _ = load_model(model_dir or settings.resolved_model_dir())
+        report = evaluate_file(
+            model, file, text_col=text_col, label_col=label_col, head=head, limits=settings.read_limits()
+        )
     except ClassifierError as err:
         raise _fail(err) from err
     typer.echo(format_report(report, names={**ROUTABLE_UNITS, **CATEGORIES}))

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
-from classifier.dataset import read_labelled
+from classifier.dataset import DEFAULT_LIMITS, ReadLimits, read_labelled
 from classifier.errors import InvalidDataset
 from classifier.model import RoutingModel
 
@@ -92,12 +92,13 @@ def evaluate_file(
     text_col: str = "text",
     label_col: str = "unit",
     head: str | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> EvaluationReport:
     """Evaluate ``model`` on a labelled CSV/XLSX; the head defaults to the label column's name."""
     head = head or (label_col if label_col in model.heads else "unit")
     if head not in model.heads:
         raise InvalidDataset(f"the model has no {head!r} head; it has: {', '.join(model.heads)}")
-    data = read_labelled(path, text_col=text_col, label_cols=[label_col])
+    data = read_labelled(path, text_col=text_col, label_cols=[label_col], limits=limits)
     return evaluate_model(model, data.texts, data.labels[label_col], head=head)
 
 

@@ -13,7 +13,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from classifier.dataset import LabelledTexts, merge_corrections, read_corrections, read_labelled
+from classifier.dataset import (
+    DEFAULT_LIMITS,
+    LabelledTexts,
+    ReadLimits,
+    merge_corrections,
+    read_corrections,
+    read_labelled,
+)
 from classifier.errors import ClassifierError, InvalidDataset, ModelNotFound
 from classifier.evaluate import EvaluationReport, evaluate_model
 from classifier.labels import CATEGORIES, ROUTABLE_UNITS
@@ -66,6 +73,8 @@ class TrainResult:
     card: dict[str, Any] | None
     rows: int
     skipped: int
+    empty: int = 0
+    truncated: int = 0
 
 
 def label_names(labels: Collection[str], known: Mapping[str, str]) -> dict[str, str]:
@@ -120,6 +129,7 @@ def train_file(
     known_units: Sequence[str] | None = None,
     config: ModelConfig | None = None,
     force: bool = False,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> TrainResult:
     """Retrain from a CSV/XLSX of closed tickets (plus dispatcher corrections) into ``out_dir``."""
     optional = [category_col] if category_col else []
@@ -127,12 +137,16 @@ def train_file(
         {label_col: set(known_units)} if known_units is not None else None
     )
     data = read_labelled(
-        path, text_col=text_col, label_cols=[label_col], optional_cols=optional, known_labels=known
+        path,
+        text_col=text_col,
+        label_cols=[label_col],
+        optional_cols=optional,
+        known_labels=known,
+        limits=limits,
     )
     if corrections is not None:
-        data = merge_corrections(
-            data, read_corrections(corrections, known_units=known_units), label_col=label_col
-        )
+        fixes = read_corrections(corrections, known_units=known_units, limits=limits)
+        data = merge_corrections(data, fixes, label_col=label_col)
     heads = {"unit": label_col}
     if category_col and category_col in data.labels:
         heads["category"] = category_col
@@ -150,7 +164,7 @@ def train_file(
             f"kept the current model: new top-1 {cand.accuracy:.4f} < current {previous.accuracy:.4f} "
             "on the held-out split"
         )
-        return TrainResult(False, reason, cand, previous, out_dir, None, None, len(data), len(data.skipped))
+        return TrainResult(False, reason, cand, previous, out_dir, None, None, *_counts(data))
     final = RoutingModel.fit(
         data.texts, _targets(data, range(len(data)), heads), config=config, label_names=names
     )
@@ -172,7 +186,12 @@ def train_file(
         if previous is None
         else f"new top-1 {cand.accuracy:.4f} ≥ current {previous.accuracy:.4f}"
     )
-    return TrainResult(True, reason, cand, previous, out_dir, backup, card, len(data), len(data.skipped))
+    return TrainResult(True, reason, cand, previous, out_dir, backup, card, *_counts(data))
+
+
+def _counts(data: LabelledTexts) -> tuple[int, int, int, int]:
+    """Rows used, skipped, empty and with a truncated text: what the command prints."""
+    return len(data), len(data.skipped), data.empty, data.truncated
 
 
 def _previous_report(

@@ -15,6 +15,7 @@ from hotline.config import Settings
 from hotline.day import run_day
 from hotline.db import make_engine, session_scope
 from hotline.enums import Role, TicketStatus
+from hotline.export import safe_cell
 from hotline.migrate import upgrade
 from hotline.seed.data import DEMO_PASSWORD
 from hotline.seed.service import demo_accounts_left, seed
@@ -79,7 +80,10 @@ def seed_command(
 
 @tickets_app.command("export-training")
 def export_training(out: Path) -> None:
-    """Write closed tickets as a training CSV (text, unit, category, suggested) for `classifier train`."""
+    """Write closed tickets as a training CSV (text, unit, category, suggested) for `classifier train`.
+
+    A cell a spreadsheet would take for a formula is written with a leading ' (hotline.export).
+    """
     engine = _engine()
     with Session(engine) as session, out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -93,14 +97,13 @@ def export_training(out: Path) -> None:
         )
         count = 0
         for ticket in rows:
-            writer.writerow(
-                [
-                    f"{ticket.title}。{ticket.content}",
-                    units.get(ticket.lead_unit_id, ""),
-                    categories.get(ticket.category_id, ""),
-                    units.get(ticket.suggested_unit_id, ""),
-                ]
-            )
+            row = [
+                f"{ticket.title}。{ticket.content}",
+                units.get(ticket.lead_unit_id, ""),
+                categories.get(ticket.category_id, ""),
+                units.get(ticket.suggested_unit_id, ""),
+            ]
+            writer.writerow([safe_cell(value) for value in row])
             count += 1
     typer.echo(f"wrote {count} tickets to {out}")
 

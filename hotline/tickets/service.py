@@ -115,10 +115,14 @@ def list_tickets(
     statuses: Sequence[TicketStatus] = (),
     unit_id: int | None = None,
     caller_phone: str | None = None,
+    confidential: bool | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[Ticket]:
-    """Tickets newest first; a unit gets its own inbox only, whatever it asks for."""
+    """Tickets newest first; a unit gets its own inbox only, whatever it asks for.
+
+    ``confidential=False`` leaves out tickets whose caller asked for confidentiality (public faces).
+    """
     query = select(Ticket)
     if actor.role is Role.UNIT:
         unit_id = actor.unit_id
@@ -131,6 +135,8 @@ def list_tickets(
         query = query.where(col(Ticket.status).in_(list(statuses)))
     if caller_phone:
         query = query.where(Ticket.caller_phone == caller_phone)
+    if confidential is not None:
+        query = query.where(col(Ticket.confidential).is_(confidential))
     query = (
         query.order_by(col(Ticket.created_at).desc(), col(Ticket.id).desc())
         .offset(offset)

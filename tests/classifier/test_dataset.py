@@ -35,13 +35,15 @@ def test_rows_without_text_or_label_are_skipped_and_counted(tmp_path: Path) -> N
         ["", "power"],
         ["没有单位", ""],
         ["x" * 6000, "power"],
+        ["", ""],
         ["停电了", "power"],
     ]
     data = read_labelled(
         write_csv(tmp_path / "t.csv", ["text", "unit"], rows), text_col="text", label_cols=["unit"]
     )
-    assert data.texts == ["停水了", "停电了"]
-    assert [n for n, _ in data.skipped] == [3, 4, 5]
+    assert data.texts == ["停水了", "x" * 5000, "停电了"]  # a long text is cut, not lost
+    assert [n for n, _ in data.skipped] == [3, 4]
+    assert (data.empty, data.truncated) == (1, 1)
 
 
 def test_a_file_with_no_usable_row_is_an_error(tmp_path: Path) -> None:

@@ -1,23 +1,29 @@
 """An Open311 GeoReport v2–style API for other systems: services, requests, request status.
 
-Services (the category tree's leaves) are public; requests need an ``api_key`` that the
-deployment lists in ``HOTLINE_WEB_OPEN311_API_KEYS``. Callers' phone numbers never leave.
+Services (the category tree's leaves) are public; requests need a key that the deployment lists
+in ``HOTLINE_WEB_OPEN311_API_KEYS``, sent in the ``X-API-Key`` header (``api_key`` in the query or
+the form still works, as GeoReport v2 has it, but a query string ends up in access logs).
+What leaves is public-facing: tickets whose caller asked for confidentiality are never listed,
+counted or found, callers' numbers never leave, and phone and ID numbers written into the
+texts are masked.
 """
 
 import hashlib
 import hmac
+import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Final
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Depends, Form, Query
+from fastapi.security import APIKeyHeader, APIKeyQuery
 from pydantic import BaseModel
 
 from hotline.categories.models import Category
 from hotline.categories.service import get_category_by_code, list_categories
 from hotline.enums import OPEN_STATUSES, Channel, Role, TicketStatus
-from hotline.errors import PermissionDenied
+from hotline.errors import NotFound, PermissionDenied
 from hotline.tickets.models import Ticket, TicketCreate
-from hotline.tickets.service import create_ticket, get_ticket_by_number, list_tickets
+from hotline.tickets.service import create_ticket, get_ticket_by_number, list_tickets, mask_phone
 from hotline.users.models import Actor
 from web import labels
 from web.deps import AppServices, NowDep, ServicesDep, SessionDep, TransactionPerHop
@@ -29,6 +35,25 @@ router = APIRouter(
     route_class=TransactionPerHop, prefix="/open311/v2", tags=["open311"], responses=ERROR_RESPONSES
 )
 API = Actor(role=Role.CHANNEL, name="Open311")
+KEY_HEADER: Final = "X-API-Key"
+# Shown in the OpenAPI as two ways to send the key; the header is the one to use.
+_header_key = APIKeyHeader(
+    name=KEY_HEADER, auto_error=False, scheme_name="open311_key", description="the partner's Open311 key"
+)
+_query_key = APIKeyQuery(
+    name="api_key",
+    auto_error=False,
+    scheme_name="open311_key_query",
+    description="the same key in the query, for GeoReport v2 clients; prefer the header",
+)
+HeaderKey = Annotated[str | None, Depends(_header_key)]
+QueryKey = Annotated[str | None, Depends(_query_key)]
+# Identity card numbers, then mobile numbers (+86 and separators allowed), then landlines.
+_PERSONAL_NUMBERS: Final = re.compile(
+    r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])"
+    r"|(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)"
+    r"|(?<!\d)0\d{2,3}[- ]?\d{7,8}(?!\d)"
+)
 
 
 class Service(BaseModel):
@@ -70,10 +95,25 @@ class ServiceRequest(BaseModel):
     long: float | None = None
 
 
-def _check_key(services: AppServices, key: str | None) -> None:
+def _check_key(services: AppServices, *sent: str | None) -> str:
+    """The first key sent (header first), if the deployment lists it; PermissionDenied otherwise."""
+    key = next((k for k in sent if k), None)
     keys = services.web.open311_api_keys
     if not key or not any(hmac.compare_digest(key.encode(), k.encode()) for k in keys):
-        raise PermissionDenied("a valid api_key is required")
+        raise PermissionDenied(f"a valid key is required in the {KEY_HEADER} header")
+    return key
+
+
+def _mask_numbers(text: str) -> str:
+    """Phone and ID numbers in free text, masked as units see a confidential caller's number."""
+    return _PERSONAL_NUMBERS.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+def _public(ticket: Ticket) -> Ticket:
+    """``ticket``, unless its caller asked for confidentiality: then it does not exist here."""
+    if ticket.confidential:
+        raise NotFound(f"ticket {ticket.number} not found")
+    return ticket
 
 
 def _within_post_limit(services: AppServices, key: str) -> None:
@@ -117,15 +157,15 @@ def _request(ticket: Ticket, session: SessionDep, services: AppServices) -> Serv
     return ServiceRequest(
         service_request_id=ticket.number,
         status="open" if ticket.status in OPEN_STATUSES else "closed",
-        status_notes=status_notes,
+        status_notes=_mask_numbers(status_notes),
         service_name=category.name if category else "",
         service_code=category.code if category else "",
-        description=f"{ticket.title}\n{ticket.content}",
+        description=_mask_numbers(f"{ticket.title}\n{ticket.content}"),
         agency_responsible=ref.unit_name(ticket.lead_unit_id),
         requested_datetime=ticket.created_at,
         updated_datetime=ticket.updated_at,
         expected_datetime=ticket.handle_due_at,
-        address=ticket.address,
+        address=_mask_numbers(ticket.address),
     )
 
 
@@ -139,7 +179,7 @@ def create_request(
     session: SessionDep,
     services: ServicesDep,
     now: NowDep,
-    api_key: Annotated[str, Form()],
+    header_key: HeaderKey,
     service_code: Annotated[str, Form(max_length=64)],
     description: Annotated[str, Form(max_length=4000)],
     address_string: Annotated[str, Form(max_length=200)] = "",
@@ -148,9 +188,12 @@ def create_request(
     phone: Annotated[str, Form(max_length=32)] = "",
     lat: Annotated[float | None, Form()] = None,
     long: Annotated[float | None, Form()] = None,
+    api_key: Annotated[
+        str | None, Form(description="GeoReport v2's place for the key; prefer the header")
+    ] = None,
 ) -> list[RequestCreated]:
-    _check_key(services, api_key)
-    _within_post_limit(services, api_key)
+    key = _check_key(services, header_key, api_key)
+    _within_post_limit(services, key)
     category = get_category_by_code(session, code=service_code)
     suggestion = services.classifier.suggest(f"{description} {address_string}")
     title = description.strip().splitlines()[0][:60] if description.strip() else category.name
@@ -183,24 +226,25 @@ def create_request(
 def list_requests(
     session: SessionDep,
     services: ServicesDep,
-    api_key: str,
+    header_key: HeaderKey,
+    query_key: QueryKey,
     service_request_id: Annotated[str | None, Query(description="comma-separated ids")] = None,
     service_code: str | None = None,
     status: Annotated[str | None, Query(pattern="^(open|closed)(,(open|closed))?$")] = None,
     start_date: datetime | None = None,
     end_date: datetime | None = None,
 ) -> list[ServiceRequest]:
-    _check_key(services, api_key)
+    _check_key(services, header_key, query_key)
     if service_request_id:
         found = [
-            get_ticket_by_number(session, number=number.strip(), actor=API)
+            _public(get_ticket_by_number(session, number=number.strip(), actor=API))
             for number in service_request_id.split(",")[:50]
             if number.strip()
         ]
         return [_request(t, session, services) for t in found]
     wanted = set((status or "open,closed").split(","))
     statuses = [s for s in TicketStatus if ("open" if s in OPEN_STATUSES else "closed") in wanted]
-    tickets = list_tickets(session, actor=API, statuses=statuses, limit=1000)
+    tickets = list_tickets(session, actor=API, statuses=statuses, confidential=False, limit=1000)
     out = []
     for ticket in tickets:
         if start_date and ticket.created_at < start_date:
@@ -216,8 +260,12 @@ def list_requests(
 
 @router.get("/requests/{service_request_id}.json", summary="One service request's status")
 def get_request(
-    service_request_id: str, session: SessionDep, services: ServicesDep, api_key: str
+    service_request_id: str,
+    session: SessionDep,
+    services: ServicesDep,
+    header_key: HeaderKey,
+    query_key: QueryKey,
 ) -> list[ServiceRequest]:
-    _check_key(services, api_key)
-    ticket = get_ticket_by_number(session, number=service_request_id, actor=API)
+    _check_key(services, header_key, query_key)
+    ticket = _public(get_ticket_by_number(session, number=service_request_id, actor=API))
     return [_request(ticket, session, services)]

@@ -1,6 +1,7 @@
 """Reports by period, unit, district and category (XLSX export too), a unit's own figures, the wallboard."""
 
 import io
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -8,8 +9,10 @@ from zoneinfo import ZoneInfo
 from fastapi import Query
 from fastapi.responses import StreamingResponse
 from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from hotline.errors import InvalidInput
+from hotline.export import safe_cell
 from hotline.metrics.models import BreakdownBy, BreakdownRow, MetricFilter, PeriodMetrics, Rate, UnitScore
 from hotline.metrics.service import breakdown, period_metrics, unit_ranking
 from hotline.units.service import get_unit_by_code
@@ -110,6 +113,14 @@ def _rows(rows: list[BreakdownRow]) -> list[list[Any]]:
     ]
 
 
+def _append(sheet: Worksheet, row: Sequence[Any]) -> None:
+    """A row of safe cells; text is typed as a string, so openpyxl never writes it as a formula."""
+    sheet.append([safe_cell(value) for value in row])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+
+
 @router.get(
     "/api/reports/export.xlsx",
     summary="The period's report as an Excel workbook",
@@ -132,7 +143,7 @@ def report_export(
     assert sheet is not None
     sheet.title = "总览"
     last_day = (finish - timedelta(days=1)).date()
-    sheet.append(["统计周期", f"{begin.date()} 至 {last_day}"])
+    _append(sheet, ["统计周期", f"{begin.date()} 至 {last_day}"])
     calls = totals.calls
     for label, value in (
         ("呼入量", calls.offered),
@@ -147,18 +158,19 @@ def report_export(
         ("解决率", _pct(totals.rates.solve)),
         ("响应率", _pct(totals.rates.response)),
     ):
-        sheet.append([label, value])
+        _append(sheet, [label, value])
     header = ["名称", "受理量", "按时办结率", "回访率", "满意率", "解决率", "响应率"]
     for by, title in (("unit", "按单位"), ("district", "按区县"), ("category", "按类别"), ("day", "按日")):
         tab = book.create_sheet(title)
-        tab.append(header)
+        _append(tab, header)
         by_key: BreakdownBy = by  # type: ignore[assignment]
         for row in _rows(breakdown(session, start=begin, end=finish, by=by_key, rules=rules)):
-            tab.append(row)
+            _append(tab, row)
     ranking = book.create_sheet("单位排名")
-    ranking.append(["名次", "单位", "派单量", "按时办结率", "满意率", "响应率", "得分"])
+    _append(ranking, ["名次", "单位", "派单量", "按时办结率", "满意率", "响应率", "得分"])
     for u in unit_ranking(session, start=begin, end=finish, rules=rules):
-        ranking.append(
+        _append(
+            ranking,
             [
                 u.rank,
                 u.name,
@@ -167,7 +179,7 @@ def report_export(
                 _pct(u.satisfaction),
                 _pct(u.response),
                 round(u.score, 4),
-            ]
+            ],
         )
     buffer = io.BytesIO()
     book.save(buffer)
