@@ -5,6 +5,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from classifier.normalize import MAX_CHARS
+
 SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "model"
 
 
@@ -17,7 +19,7 @@ class ClassifierSettings(BaseSettings):
     unsure_below: float = Field(default=0.5, ge=0.0, le=1.0)
     # The emergency head flags a text the rules missed when P(no emergency) falls below this.
     emergency_below: float = Field(default=0.5, ge=0.0, le=1.0)
-    max_chars: int = Field(default=5000, gt=0)
+    max_chars: int = Field(default=MAX_CHARS, gt=0)
 
     def resolved_model_dir(self) -> Path:
         """The configured model directory, or the shipped one."""

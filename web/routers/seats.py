@@ -16,6 +16,7 @@ from hotline.users.models import Actor
 from hotline.users.service import get_user
 from web import labels
 from web.deps import (
+    Id,
     IntakeActor,
     NowDep,
     OperatorActor,
@@ -34,7 +35,7 @@ EMERGENCY_LINES = frozenset({"110", "119", "120", "122"})
 
 class DialIn(BaseModel):
     number: str = Field(min_length=3, max_length=32)
-    ticket_id: int | None = None
+    ticket_id: Id | None = None
 
 
 class CommandOut(BaseModel):
@@ -126,7 +127,7 @@ def missed(actor: IntakeActor, session: SessionDep) -> list[CallView]:
 
 @router.post("/api/calls/{call_id}/worklist-done", summary="A missed caller was rung back")
 def missed_done(
-    call_id: int, data: NoteIn, actor: IntakeActor, session: SessionDep, services: ServicesDep, now: NowDep
+    call_id: Id, data: NoteIn, actor: IntakeActor, session: SessionDep, services: ServicesDep, now: NowDep
 ) -> CallView:
     call = calls.finish_worklist_item(
         session, call_id=call_id, now=now, note=data.note, publisher=services.hub
