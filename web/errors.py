@@ -314,6 +314,7 @@ class InternalErrors:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorBody, "description": "the body cannot be read (not UTF-8, a broken form)"},
     401: {"model": ErrorBody, "description": "not logged in"},
     403: {"model": ErrorBody, "description": "role or unit may not do this, or CSRF token missing"},
     404: {"model": ErrorBody, "description": "not found"},

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import httpx2
 import pytest
 import uvicorn
 from sqlalchemy import Engine, make_url, text
@@ -63,7 +64,7 @@ def _signed_in(app: Any, client: TestClient, user_id: int = 1) -> TestClient:
     return client
 
 
-def _assert_unavailable(response: httpx.Response) -> None:
+def _assert_unavailable(response: httpx.Response | httpx2.Response) -> None:
     assert response.status_code == 503, (response.status_code, response.text[:300])
     assert int(response.headers["retry-after"]) >= 1
     for name, _ in SECURITY_HEADERS:
