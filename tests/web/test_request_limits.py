@@ -198,3 +198,19 @@ def test_a_client_never_sees_more_than_the_cap_in_an_error(world: World) -> None
         "/api/login", content=b"x" * (2 * MIB), headers={"Content-Type": "application/json"}
     )
     _assert_too_large(response)
+
+
+def test_the_frameworks_own_refusals_are_chinese_error_bodies(world: World) -> None:
+    missing = world.client.get("/api/no-such-thing")
+    assert missing.status_code == 404
+    assert missing.json() == {"error": "NotFound", "detail": "未找到该地址"}
+    wrong = world.login("operator1").delete("/api/tickets")
+    assert wrong.status_code == 405
+    assert wrong.json()["detail"] == "不支持该请求方法" and "GET" in wrong.headers["allow"]
+    page = world.client.get("/no-such-page", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and "未找到该地址" in page.text
+    unreadable = world.client.post(
+        "/api/login", content=b'{"username": "\xff"}', headers={"Content-Type": "application/json"}
+    )
+    assert unreadable.status_code == 400
+    assert unreadable.json() == {"error": "BadRequest", "detail": "请求格式有误"}
