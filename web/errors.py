@@ -2,14 +2,13 @@
 
 Besides the core's errors: refused input (422, naming the field in Chinese, never echoing what was
 sent; pydantic refuses text with a lone surrogate there), text the database cannot store (422), a
-body over the cap (413), the database out of reach
-(503 with Retry-After) and, last, anything unforeseen (a logged 500 that keeps the connection).
+body over the cap (413), the database out of reach (503 with Retry-After) and, last, anything
+unforeseen (a logged 500 that keeps the connection).
 """
 
 import html
 import logging
 from collections.abc import Mapping, Sequence
-from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -242,7 +241,7 @@ async def _http(request: Request, err: Exception) -> Response:
     assert isinstance(err, HTTPException)
     if err.status_code in {204, 304}:
         return Response(status_code=err.status_code, headers=err.headers)
-    name, detail = HTTP_MESSAGES.get(err.status_code, (HTTPStatus(err.status_code).phrase, "请求无法完成"))
+    name, detail = HTTP_MESSAGES.get(err.status_code, (f"HTTP{err.status_code}", "请求无法完成"))
     if isinstance(err, BodyTooLarge):
         detail = str(err.detail)
     return error_response(request, err.status_code, ErrorBody(error=name, detail=detail), err.headers)

@@ -5,6 +5,7 @@ from openpyxl import Workbook
 
 from classifier.dataset import Correction, merge_corrections, read_corrections, read_labelled
 from classifier.errors import InvalidDataset
+from classifier.normalize import MAX_CHARS
 from tests.classifier.conftest import write_csv
 
 
@@ -34,7 +35,7 @@ def test_rows_without_text_or_label_are_skipped_and_counted(tmp_path: Path) -> N
         ["停水了", "tapwater"],
         ["", "power"],
         ["没有单位", ""],
-        ["x" * 6000, "power"],
+        ["x" * (MAX_CHARS + 1), "power"],
         ["停电了", "power"],
     ]
     data = read_labelled(
