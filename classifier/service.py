@@ -16,7 +16,7 @@ from classifier.emergency import EmergencyAlert, scan_emergency, urgency_of
 from classifier.hotspots import HotSpot, HotSpotTicket, find_hot_spots
 from classifier.labels import DISTRICT_UNIT_BY_NAME
 from classifier.model import HeadPrediction, RoutingModel, load_model
-from classifier.normalize import canonical, check_text
+from classifier.normalize import MAX_CHARS, canonical, check_text
 from classifier.places import extract_place
 from classifier.settings import ClassifierSettings
 
@@ -77,7 +77,7 @@ class RoutingClassifier:
     card: dict[str, Any] = field(default_factory=dict)
     unsure_below: float = 0.5
     emergency_below: float = 0.5
-    max_chars: int = 5000
+    max_chars: int = MAX_CHARS
     _index: DuplicateIndex = field(default_factory=DuplicateIndex, repr=False)
     _indexed: object = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

@@ -6,6 +6,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from classifier.dataset import MB, ReadLimits
+from classifier.normalize import MAX_CHARS
 
 SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "model"
 
@@ -19,7 +20,7 @@ class ClassifierSettings(BaseSettings):
     unsure_below: float = Field(default=0.5, ge=0.0, le=1.0)
     # The emergency head flags a text the rules missed when P(no emergency) falls below this.
     emergency_below: float = Field(default=0.5, ge=0.0, le=1.0)
-    max_chars: int = Field(default=5000, gt=0)
+    max_chars: int = Field(default=MAX_CHARS, gt=0)
     # Caps on a training or evaluation file (docs/classifier.md, "Retraining").
     max_file_mb: int = Field(default=200, gt=0)
     max_rows: int = Field(default=1_000_000, gt=0)

@@ -10,8 +10,10 @@ from collections.abc import Sequence
 
 from classifier.duplicates import DuplicateIndex, OpenTicket
 from classifier.emergency import EmergencyAlert, detect_emergency
+from classifier.errors import InvalidText
 from classifier.places import extract_place
 from classifier.service import RoutingClassifier
+from hotline.errors import InvalidInput
 from hotline.ports import (
     Classifier,
     DuplicateCandidate,
@@ -22,6 +24,7 @@ from hotline.ports import (
 )
 
 log = logging.getLogger(__name__)
+UNREADABLE = "无法分析这段文字：为空、过长或含有无法识别的字符"
 
 
 def _emergency(alert: EmergencyAlert | None) -> Emergency | None:
@@ -61,7 +64,10 @@ class RoutingClassifierAdapter:
         self._inner = inner
 
     def suggest(self, text: str) -> Suggestion:
-        found = self._inner.suggest(text)
+        try:
+            found = self._inner.suggest(text)
+        except InvalidText as err:
+            raise InvalidInput(UNREADABLE) from err
         return Suggestion(
             units=tuple(UnitScore(u.unit_code, float(u.confidence)) for u in found.units)[:3],
             category_code=found.category_code,
@@ -77,7 +83,10 @@ class RoutingClassifierAdapter:
     def duplicates(
         self, text: str, *, district: str = "", candidates: Sequence[OpenTicketText], limit: int = 5
     ) -> Sequence[DuplicateCandidate]:
-        found = self._inner.duplicates(text, district=district, candidates=candidates, limit=limit)
+        try:
+            found = self._inner.duplicates(text, district=district, candidates=candidates, limit=limit)
+        except InvalidText as err:
+            raise InvalidInput(UNREADABLE) from err
         return tuple(DuplicateCandidate(int(d.ticket_id), float(d.score)) for d in found)
 
 

@@ -23,11 +23,12 @@ from hotline.config import Rules, Settings
 from hotline.db import make_engine
 from hotline.metrics.models import MetricRules
 from hotline.ports import CallControl, Classifier
-from web import errors, vendor
+from web import errors, health, vendor
 from web.adapters import load_classifier
 from web.config import CallControlMode, WebSettings
 from web.deps import AppServices
 from web.hub import Hub, make_hub
+from web.limits import BodyLimit
 from web.ratelimit import RateLimiter
 from web.routers import (
     assist,
@@ -205,6 +206,10 @@ def create_app(
     )
     app.state.services = services
     errors.install(app)
+    # Each one added wraps those before it: SecurityHeaders outermost, so every answer gets the
+    # headers, the last-resort 500 (InternalErrors) and the 413 (BodyLimit) included.
+    app.add_middleware(BodyLimit, max_bytes=web.max_body_bytes)
+    app.add_middleware(errors.InternalErrors)
     app.add_middleware(SecurityHeaders)
     for module in (auth, reference, tickets, worklists, seats, assist, reports, open311, live, public, pages):
         app.include_router(module.router)
@@ -212,9 +217,5 @@ def create_app(
     app.mount("/static", StaticFiles(directory=PAGES / "static"), name="static")
     app.include_router(vendor.router(web.node_modules))
     api_docs(app)
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok", "hub": services.hub.backend}
-
+    health.install(app, services)
     return app

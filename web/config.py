@@ -83,3 +83,18 @@ class WebSettings(BaseSettings):
         default=CallControlMode.NONE,
         description="how the seat's buttons reach the phone system: ami = Asterisk (docs/telephony.md)",
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="largest request body taken (413 beyond it); the largest real one, a full public form"
+        " of Chinese text, is ~50 KB",
+    )
+    ws_max_message_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="largest websocket message a client may send (the pages send none); uvicorn's"
+        " ws_max_size",
+    )
+    ready_timeout_s: float = Field(
+        default=2.0, gt=0, description="/readyz reports the database unreachable after this long"
+    )

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Final, TypeVar
 
 from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, Request, Security
@@ -17,6 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
 from fastapi.templating import Jinja2Templates
+from pydantic import Field
 from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.requests import HTTPConnection
@@ -37,6 +38,13 @@ from web.ratelimit import RateLimiter
 from web.security import UNSAFE_METHODS, BrowserSession, SessionCodec, check_csrf
 
 T = TypeVar("T")
+
+# The largest row id taken. Beyond 2^63 - 1 (PostgreSQL's bigint, SQLite's INTEGER) the drivers
+# overflow; 2^53 - 1 is also the largest integer a JavaScript page, or an OpenAPI document whose
+# bounds FastAPI renders as floats, holds exactly.
+ID_MAX: Final = 2**53 - 1
+# A row id in a path, a query or a body: 1..ID_MAX (422 outside), bounded in the OpenAPI too.
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
 
 
 @dataclass

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from classifier.normalize import MAX_CHARS
 from hotline.categories.models import Category
 from hotline.enums import (
     AssignmentRole,
@@ -28,6 +29,7 @@ from hotline.timeline.models import TicketEventPublic
 from hotline.units.models import Unit
 from hotline.users.models import Actor
 from web import labels
+from web.deps import Id
 
 # --- requests ------------------------------------------------------------------------------------
 
@@ -54,14 +56,14 @@ class RejectIn(BaseModel):
 
 
 class MergeIn(BaseModel):
-    master_id: int
+    master_id: Id
     note: str = Field(default="", max_length=5000)
 
 
 class CloseOnSpotIn(BaseModel):
     answer: str = Field(min_length=1, max_length=5000)
     satisfaction: Satisfaction | None = None
-    article_id: int | None = None
+    article_id: Id | None = None
 
 
 class ReturnIn(BaseModel):
@@ -101,7 +103,9 @@ class SeatStateIn(BaseModel):
 
 
 class ClassifyIn(BaseModel):
-    text: str = Field(max_length=6000)
+    text: str = Field(
+        max_length=MAX_CHARS, description="title, content and address; the classifier's own limit"
+    )
     district: str = Field(default="", max_length=64)
 
 

@@ -84,7 +84,15 @@ def serve_app(
             proxy_headers=proxy_headers,
             log_level="info",
             workers=workers,
+            ws_max_size=web.ws_max_message_bytes,
         )
         return
     app = create_app(settings, web=web, engine=engine)
-    uvicorn.run(app, host=web.host, port=web.port, proxy_headers=proxy_headers, log_level="info")
+    uvicorn.run(
+        app,
+        host=web.host,
+        port=web.port,
+        proxy_headers=proxy_headers,
+        log_level="info",
+        ws_max_size=web.ws_max_message_bytes,
+    )

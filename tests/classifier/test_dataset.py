@@ -5,6 +5,7 @@ from openpyxl import Workbook
 
 from classifier.dataset import Correction, merge_corrections, read_corrections, read_labelled
 from classifier.errors import InvalidDataset
+from classifier.normalize import MAX_CHARS
 from tests.classifier.conftest import write_csv
 
 
@@ -34,14 +35,14 @@ def test_rows_without_text_or_label_are_skipped_and_counted(tmp_path: Path) -> N
         ["停水了", "tapwater"],
         ["", "power"],
         ["没有单位", ""],
-        ["x" * 6000, "power"],
+        ["x" * (MAX_CHARS + 1), "power"],
         ["", ""],
         ["停电了", "power"],
     ]
     data = read_labelled(
         write_csv(tmp_path / "t.csv", ["text", "unit"], rows), text_col="text", label_cols=["unit"]
     )
-    assert data.texts == ["停水了", "x" * 5000, "停电了"]  # a long text is cut, not lost
+    assert data.texts == ["停水了", "x" * MAX_CHARS, "停电了"]  # a long text is cut, not lost
     assert [n for n, _ in data.skipped] == [3, 4]
     assert (data.empty, data.truncated) == (1, 1)
 

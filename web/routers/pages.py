@@ -17,6 +17,7 @@ from web.deps import (
     BoardActor,
     BrowserSessionDep,
     CurrentUser,
+    Id,
     IntakeActor,
     NowDep,
     OperatorActor,
@@ -144,7 +145,7 @@ def reports_page(
 
 @router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
 def ticket_page(
-    ticket_id: int,
+    ticket_id: Id,
     request: Request,
     actor: ReaderActor,
     user: CurrentUser,

@@ -24,6 +24,7 @@ from hotline.users.service import get_user, get_user_by_username
 from web import labels
 from web.deps import (
     AdminActor,
+    Id,
     IntakeActor,
     NowDep,
     OperatorActor,
@@ -51,7 +52,7 @@ TRANSFER_STEP_DONE = {
 
 class DialIn(BaseModel):
     number: str = Field(min_length=3, max_length=32)
-    ticket_id: int | None = Field(default=None, ge=1, description="the ticket the call is about (a callback)")
+    ticket_id: Id | None = Field(default=None, description="the ticket the call is about (a callback)")
 
 
 class HangupIn(BaseModel):
@@ -171,7 +172,7 @@ def missed(actor: IntakeActor, session: SessionDep) -> list[CallView]:
 
 @router.post("/api/calls/{call_id}/worklist-done", summary="A missed caller was rung back")
 def missed_done(
-    call_id: int, data: NoteIn, actor: IntakeActor, session: SessionDep, services: ServicesDep, now: NowDep
+    call_id: Id, data: NoteIn, actor: IntakeActor, session: SessionDep, services: ServicesDep, now: NowDep
 ) -> CallView:
     call = calls.finish_worklist_item(
         session, call_id=call_id, now=now, note=data.note, publisher=services.hub

@@ -11,8 +11,10 @@ from hotline.timeline.models import TicketEventPublic
 from hotline.timeline.service import list_events
 from hotline.units.service import get_unit_by_code
 from web.deps import (
+    ID_MAX,
     CallbackActor,
     DispatcherActor,
+    Id,
     IntakeActor,
     NowDep,
     OperatorActor,
@@ -55,7 +57,7 @@ def list_tickets(
     unit: Annotated[str | None, Query(description="lead or co-unit code")] = None,
     phone: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=ID_MAX)] = 0,
 ) -> list[TicketView]:
     unit_id = get_unit_by_code(session, code=unit).id if unit else None
     found = svc.list_tickets(
@@ -81,7 +83,7 @@ def create_ticket(
 
 @router.get("/{ticket_id}", summary="A ticket with its assignments, timeline and supervision flags")
 def get_ticket(
-    ticket_id: int, actor: ReaderActor, session: SessionDep, services: ServicesDep, now: NowDep
+    ticket_id: Id, actor: ReaderActor, session: SessionDep, services: ServicesDep, now: NowDep
 ) -> TicketDetail:
     ticket = svc.get_ticket(session, ticket_id=ticket_id, actor=actor)
     ref = reference(session, services)
@@ -99,7 +101,7 @@ def get_ticket(
 
 @router.patch("/{ticket_id}", summary="Correct a draft")
 def update_draft(
-    ticket_id: int,
+    ticket_id: Id,
     data: TicketUpdate,
     actor: IntakeActor,
     session: SessionDep,
@@ -112,7 +114,7 @@ def update_draft(
 
 @router.post("/{ticket_id}/close-on-spot", summary="即问即答: answered on the spot, closed")
 def close_on_spot(
-    ticket_id: int,
+    ticket_id: Id,
     data: CloseOnSpotIn,
     actor: OperatorActor,
     session: SessionDep,
@@ -133,7 +135,7 @@ def close_on_spot(
 
 @router.post("/{ticket_id}/reject", summary="不予受理 with a reason code")
 def reject(
-    ticket_id: int,
+    ticket_id: Id,
     data: RejectIn,
     actor: IntakeActor,
     session: SessionDep,
@@ -148,7 +150,7 @@ def reject(
 
 @router.post("/{ticket_id}/merge", summary="并案: follow a master case")
 def merge(
-    ticket_id: int, data: MergeIn, actor: IntakeActor, session: SessionDep, services: ServicesDep, now: NowDep
+    ticket_id: Id, data: MergeIn, actor: IntakeActor, session: SessionDep, services: ServicesDep, now: NowDep
 ) -> TicketView:
     ticket = svc.merge(
         session, ticket_id=ticket_id, master_id=data.master_id, actor=actor, now=now, note=data.note
@@ -158,7 +160,7 @@ def merge(
 
 @router.post("/{ticket_id}/dispatch", summary="派单 to a lead unit and co-units")
 def dispatch(
-    ticket_id: int,
+    ticket_id: Id,
     data: DispatchIn,
     actor: IntakeActor,
     session: SessionDep,
@@ -180,7 +182,7 @@ def dispatch(
 
 @router.post("/{ticket_id}/redispatch", summary="Accept a return and send the ticket on")
 def redispatch(
-    ticket_id: int,
+    ticket_id: Id,
     data: RedispatchIn,
     actor: DispatcherActor,
     session: SessionDep,
@@ -202,7 +204,7 @@ def redispatch(
 
 @router.post("/{ticket_id}/overrule-return", summary="Refuse a return: the same unit keeps it")
 def overrule_return(
-    ticket_id: int,
+    ticket_id: Id,
     data: NoteIn,
     actor: DispatcherActor,
     session: SessionDep,
@@ -222,7 +224,7 @@ def overrule_return(
 
 @router.post("/{ticket_id}/sign", summary="签收 (unit)")
 def sign(
-    ticket_id: int, actor: UnitActor, session: SessionDep, services: ServicesDep, now: NowDep
+    ticket_id: Id, actor: UnitActor, session: SessionDep, services: ServicesDep, now: NowDep
 ) -> TicketView:
     ticket = svc.sign(session, ticket_id=ticket_id, actor=actor, now=now)
     return moved(session, services, ticket, "sign", actor, now)
@@ -230,7 +232,7 @@ def sign(
 
 @router.post("/{ticket_id}/contact", summary="The unit reached the citizen (响应)")
 def contact(
-    ticket_id: int, data: NoteIn, actor: UnitActor, session: SessionDep, services: ServicesDep, now: NowDep
+    ticket_id: Id, data: NoteIn, actor: UnitActor, session: SessionDep, services: ServicesDep, now: NowDep
 ) -> TicketView:
     ticket = svc.record_contact(session, ticket_id=ticket_id, actor=actor, now=now, note=data.note)
     return view(session, services, ticket, actor, now)
@@ -238,7 +240,7 @@ def contact(
 
 @router.post("/{ticket_id}/return", summary="退单 with a reason (lead unit)")
 def return_ticket(
-    ticket_id: int, data: ReturnIn, actor: UnitActor, session: SessionDep, services: ServicesDep, now: NowDep
+    ticket_id: Id, data: ReturnIn, actor: UnitActor, session: SessionDep, services: ServicesDep, now: NowDep
 ) -> TicketView:
     ticket = svc.return_ticket(
         session,
@@ -253,7 +255,7 @@ def return_ticket(
 
 @router.post("/{ticket_id}/extension", status_code=201, summary="Ask for an extension (lead unit)")
 def request_extension(
-    ticket_id: int,
+    ticket_id: Id,
     data: ExtensionIn,
     actor: UnitActor,
     session: SessionDep,
@@ -275,7 +277,7 @@ def request_extension(
 
 @router.post("/{ticket_id}/reply", summary="办理结果 (unit)")
 def reply(
-    ticket_id: int, data: ReplyIn, actor: UnitActor, session: SessionDep, services: ServicesDep, now: NowDep
+    ticket_id: Id, data: ReplyIn, actor: UnitActor, session: SessionDep, services: ServicesDep, now: NowDep
 ) -> TicketView:
     ticket = svc.reply(session, ticket_id=ticket_id, actor=actor, now=now, text=data.text)
     return moved(session, services, ticket, "reply", actor, now)
@@ -283,7 +285,7 @@ def reply(
 
 @router.post("/{ticket_id}/callback", summary="回访: satisfaction and solved, or a failed attempt")
 def callback(
-    ticket_id: int,
+    ticket_id: Id,
     data: CallbackIn,
     actor: CallbackActor,
     session: SessionDep,
@@ -306,7 +308,7 @@ def callback(
 
 @router.post("/{ticket_id}/supervise", status_code=201, summary="督办: flag with a note and a deadline")
 def supervise(
-    ticket_id: int,
+    ticket_id: Id,
     data: SuperviseIn,
     actor: SupervisorActor,
     session: SessionDep,

@@ -12,6 +12,7 @@ from web.deps import (
     BoardActor,
     CallbackActor,
     DispatcherActor,
+    Id,
     NowDep,
     ReaderActor,
     ServicesDep,
@@ -85,7 +86,7 @@ def extensions(
 
 @router.post("/api/extensions/{request_id}/decision", summary="Approve or deny an extension (dispatcher)")
 def decide_extension(
-    request_id: int,
+    request_id: Id,
     data: DecisionIn,
     actor: DispatcherActor,
     session: SessionDep,
@@ -114,7 +115,7 @@ def supervisions(actor: BoardActor, session: SessionDep) -> list[SupervisionView
 
 @router.post("/api/supervisions/{flag_id}/resolve", summary="Resolve a supervision flag (supervisor)")
 def resolve_supervision(
-    flag_id: int,
+    flag_id: Id,
     data: NoteIn,
     actor: SupervisorActor,
     session: SessionDep,
