@@ -33,7 +33,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-FIXTURES = REPO / "tests" / "telephony" / "fixtures"
+FIXTURES = REPO.parent / "shared" / "ami"  # the recorded streams, read where they lie
 TEMPLATES = ("answered", "sipp", "transfer", "abandoned")
 _SECONDS = re.compile(rb"(?<![0-9])(17952544[0-9]{2}|17952543[0-9]{2})(?=\.)")
 

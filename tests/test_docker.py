@@ -293,7 +293,7 @@ def test_the_build_context_holds_the_packages_and_nothing_of_a_developer_checkou
         ".git/HEAD",
         ".env",
         "docker/.env",
-        "tests/telephony/fixtures/answered.ami",
+        "tests/telephony/test_replay.py",
         "bench/web_bench.py",
         "hotline/__pycache__/config.cpython-311.pyc",
         "build/lib/hotline/config.py",

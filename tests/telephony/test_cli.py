@@ -21,7 +21,7 @@ from hotline.clock import FixedClock
 from hotline.db import make_engine
 from hotline.enums import CallOutcome
 from telephony.bridge import Bridge
-from tests.telephony.amiserver import FIXTURES, FakeAmi, fixture_frames, stream
+from tests.telephony.amiserver import FakeAmi, fixture_frames, recorded, stream
 from tests.telephony.conftest import AFTER_RECORDING, ami_settings, run, wait_until
 from web.cli_calls import DatabaseSink, ami_app, calls_app, parse_since, simulate
 
@@ -126,7 +126,7 @@ def test_parse_since() -> None:
 
 
 def test_ami_tail_on_a_recording() -> None:
-    result = CliRunner().invoke(cli(), ["ami", "tail", "--file", str(FIXTURES / "answered.ami")])
+    result = CliRunner().invoke(cli(), ["ami", "tail", "--file", str(recorded("answered.ami"))])
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert [x["kind"] for x in lines] == [

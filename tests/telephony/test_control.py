@@ -14,12 +14,12 @@ from telephony.mapping import Correlation, LiveCall
 from telephony.protocol import AmiMessage
 from telephony.reconcile import build_snapshot, find_seat_leg
 from tests.telephony.amiserver import (
-    FIXTURES,
     FakeAmi,
     Snapshot,
     core_show_channel,
     queue_entry,
     queue_member,
+    recorded,
 )
 from tests.telephony.conftest import ami_settings, run
 
@@ -72,7 +72,7 @@ async def with_control(
 
 def sent_action(name: str, action_id: str) -> dict[str, str]:
     """An action as recorded in a .sent file, without its ActionID."""
-    data = (FIXTURES / f"{name}.sent").read_bytes().decode()
+    data = recorded(f"{name}.sent").read_bytes().decode()
     for block in data.split("\r\n\r\n"):
         msg = AmiMessage(block)
         if msg.get("ActionID") == action_id:

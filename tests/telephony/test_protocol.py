@@ -13,14 +13,14 @@ from telephony.protocol import (
     encode_action,
     split_stream,
 )
-from tests.telephony.amiserver import FIXTURES
+from tests.telephony.amiserver import recorded
 
 NAMES = ["answered", "abandoned", "agent_state", "transfer", "sipp"]
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_recorded_stream_splits_into_the_documented_frames(name: str) -> None:
-    data = (FIXTURES / f"{name}.ami").read_bytes()
+    data = recorded(f"{name}.ami").read_bytes()
     banner, frames = split_stream(data)
     assert banner == "Asterisk Call Manager/11.0.0"
     assert all(isinstance(f, bytes) for f in frames)
@@ -33,7 +33,7 @@ def test_recorded_stream_splits_into_the_documented_frames(name: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_feeding_a_few_bytes_at_a_time_gives_the_same_frames(name: str) -> None:
-    data = (FIXTURES / f"{name}.ami").read_bytes()
+    data = recorded(f"{name}.ami").read_bytes()
     _, whole = split_stream(data)
     rng = random.Random(name)
     splitter = FrameSplitter()
@@ -114,7 +114,7 @@ def test_a_stream_without_a_banner_line_is_refused() -> None:
 
 
 def test_encoded_actions_match_the_recorded_bytes() -> None:
-    sent = (FIXTURES / "abandoned.sent").read_bytes()
+    sent = recorded("abandoned.sent").read_bytes()
     ours = encode_action(
         "QueuePause",
         {"Queue": "12345", "Interface": "Local/1001@agents", "Paused": True, "Reason": "meeting"},
