@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_S = 5  # what a 503 tells clients to wait: a database restart or failover takes seconds
 DB_UNAVAILABLE = "数据库暂时不可用，请稍后重试"
 INTERNAL_ERROR = "服务器内部错误，请稍后重试"
+OUT_OF_RANGE = "提交的数据无法保存：含有不允许的字符（如空字符）或数值超出范围"
 MAX_FIELDS = 20  # a refusal names at most this many fields
 
 STATUS: dict[type[DomainError], int] = {
@@ -222,12 +223,17 @@ def database_unavailable(err: BaseException) -> bool:
     )
 
 
+async def _out_of_range(request: Request, err: Exception) -> Response:
+    # SQLite's driver refuses an int beyond 64 bits with OverflowError where PostgreSQL's raises a
+    # DataError: an id field the API does not bound itself (the core's TicketCreate.category_id).
+    return error_response(request, 422, ErrorBody(error="InvalidData", detail=OUT_OF_RANGE))
+
+
 async def _database(request: Request, err: Exception) -> Response:
     # A websocket refused here gets the same answer as an HTTP denial response (before accept).
     if not database_unavailable(err):
         if isinstance(err, sa.DataError):  # text PostgreSQL cannot store (NUL), a number beyond its column
-            detail = "提交的数据无法保存：含有不允许的字符（如空字符）或数值超出范围"
-            return error_response(request, 422, ErrorBody(error="InvalidData", detail=detail))
+            return error_response(request, 422, ErrorBody(error="InvalidData", detail=OUT_OF_RANGE))
         raise err  # a bug, not an outage: the 500 of InternalErrors
     log.warning("database unavailable: %s", err)
     body = ErrorBody(error="DatabaseUnavailable", detail=DB_UNAVAILABLE)
@@ -278,6 +284,7 @@ def install(app: FastAPI) -> None:
     """Register the handlers on ``app`` (the last resort, ``InternalErrors``, is a middleware)."""
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(sa.DBAPIError, _database)
     app.add_exception_handler(sa.TimeoutError, _database)
     app.add_exception_handler(sa.DisconnectionError, _database)

@@ -84,6 +84,16 @@ def test_an_id_out_of_range_in_a_body_is_a_422(any_world: World) -> None:
         assert response.json()["fields"][0]["message"] == f"不能大于 {ID_MAX}"
 
 
+def test_a_category_id_beyond_the_database_is_a_422(any_world: World) -> None:
+    """The core's TicketCreate leaves category_id unbounded: SQLite's driver overflowed (500)."""
+    operator = any_world.login("operator1")
+    created = operator.post("/api/tickets", json={**TICKET, "category_id": TOO_BIG})
+    assert created.status_code == 422, created.text[:300]
+    ticket = operator.post("/api/tickets", json=TICKET).json()["ticket"]
+    edited = operator.patch(f"/api/tickets/{ticket['id']}", json={"category_id": TOO_BIG})
+    assert edited.status_code == 422, edited.text[:300]
+
+
 @pytest.fixture(scope="module")
 def classified(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[World]:
     """The app with the shipped routing model, as in production (loading it takes a few seconds)."""
