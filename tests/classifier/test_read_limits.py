@@ -13,6 +13,7 @@ from classifier.cli import app
 from classifier.dataset import ReadLimits, read_labelled
 from classifier.errors import InvalidDataset
 from classifier.model import MODEL_FILE
+from classifier.normalize import MAX_CHARS
 from classifier.settings import ClassifierSettings
 from tests.classifier.conftest import write_csv
 
@@ -172,4 +173,4 @@ def test_training_prints_empty_rows_and_truncated_texts(
     code, output = train(path, tmp_path, "--category-col", "")
     assert code == 0, output
     assert f"rows used {len(small_rows)}, skipped 0" in output
-    assert "empty rows 2, texts cut to 5000 characters 1" in output
+    assert f"empty rows 2, texts cut to {MAX_CHARS} characters 1" in output

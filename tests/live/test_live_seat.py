@@ -176,6 +176,28 @@ def test_blind_transfer_of_a_sip_caller_to_an_expert_desk(live: Live, only_1001:
     assert refused.status_code == 409 and "没有通话" in refused.json()["detail"]
 
 
+def test_an_emergency_caller_goes_to_110_at_once(live: Live, only_1001: None) -> None:
+    live.asterisk.set_global(RINGTIME=1, TALKTIME=30, TRANSFER_TALKTIME=2)
+    operator = live.login("operator1")
+    since = int(time.time())
+    live.asterisk.local_call("13700001100", name="报警人", patience_s=30)
+    wait_talking(live, "13700001100")
+    reply = operator.post("/api/calls/transfer", json={"target": "110"})
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["detail"] == "已转接紧急电话 110"
+    wait_for(lambda: ended(live, "13700001100") is not None, 30, "the call to end at 110")
+    done = ended(live, "13700001100")
+    assert (
+        done is not None and done.outcome is CallOutcome.TRANSFERRED and done.transferred_to.startswith("110")
+    )
+    events = by_number(live.asterisk.queue_events("ENTERQUEUE", "CONNECT", "BLINDTRANSFER", since=since))
+    assert events["13700001100"] == ["ENTERQUEUE", "CONNECT", "BLINDTRANSFER"]
+    # Asterisk's CDR: the 110 desk's leg was answered.
+    wait_for(
+        lambda: [c for c in live.asterisk.observer.named("Cdr") if c.get("Destination") == "110"], 10, "CDR"
+    )
+
+
 @pytest.mark.parametrize(("step", "dest_type"), [("complete", "Bridge"), ("threeway", "Threeway")])
 def test_attended_transfer_then_hand_over_or_three_way(
     live: Live, only_1001: None, step: str, dest_type: str

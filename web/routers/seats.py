@@ -187,7 +187,8 @@ def screen_pop(linkedid: str, actor: IntakeActor, session: SessionDep) -> calls.
 
 def _phone(services: ServicesDep) -> CallControl:
     if services.call_control is None:
-        raise Unavailable("未连接电话系统（HOTLINE_WEB_CALL_CONTROL 未设置），请在话机上操作")
+        # Not an outage but how this install is set up: a conflict, not a 5xx.
+        raise Conflict("未连接电话系统（HOTLINE_WEB_CALL_CONTROL 未设置），请在话机上操作")
     return services.call_control
 
 
