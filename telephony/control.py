@@ -19,7 +19,7 @@ from collections.abc import Callable
 from hotline.ports import TransferStep
 from telephony.client import AmiActionError, AmiClient
 from telephony.config import AmiSettings
-from telephony.mapping import CALLBACK_PREFIX, LiveCall
+from telephony.mapping import CALLBACK_PREFIX, LiveCall, channel_base
 from telephony.protocol import AmiMessage
 from telephony.reconcile import find_seat_leg
 
@@ -125,18 +125,26 @@ class AmiCallControl:
         raise CallNotFoundError(f"通话 {linkedid} 当前不在坐席上")
 
     async def answer(self, *, seat_interface: str) -> None:
-        """Answer the ringing seat phone from the page: a SIP NOTIFY ``Event: talk`` to the phone.
+        """Answer the ringing seat phone from the page: SIP NOTIFY ``Event: talk`` in its ringing dialog.
 
         Desk phones that allow remote answer from this server (most SIP desk phones, once the
         server is on their allow-list) pick up; a phone that is not a SIP endpoint cannot be
-        answered remotely.
+        answered remotely. ``res_pjsip_notify`` loads only with a ``pjsip_notify.conf`` (docker/).
         """
         _check_interface(seat_interface)
-        tech, _, endpoint = seat_interface.partition("/")
+        tech, _, _ = seat_interface.partition("/")
         if tech.upper() != "PJSIP":
             raise CallControlError("该坐席话机不支持远程接听，请在话机上接听")
+        listing = await self.client.list_action("CoreShowChannels")
+        ringing = [
+            c.get("Channel")
+            for c in listing.events
+            if channel_base(c.get("Channel")) == seat_interface and c.get("ChannelStateDesc") == "Ringing"
+        ]
+        if not ringing:
+            raise CallNotFoundError("坐席话机没有振铃中的来电")
         try:
-            await self.client.action("PJSIPNotify", {"Endpoint": endpoint, "Variable": "Event=talk"})
+            await self.client.action("PJSIPNotify", {"Channel": ringing[0], "Variable": "Event=talk"})
         except AmiActionError as err:
             raise CallControlError(f"话机未能远程接听：{err.response.get('Message')}") from err
 

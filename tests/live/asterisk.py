@@ -34,7 +34,8 @@ SHARED = REPO.parent / "shared"
 START = SHARED / "asterisk" / "start"
 STOP = SHARED / "asterisk" / "stop"
 DEPLOYED = REPO / "docker" / "asterisk"
-OUR_CONF = ("extensions.conf", "queues.conf", "features.conf")
+OUR_CONF = ("extensions.conf", "queues.conf", "features.conf", "pjsip_notify.conf")
+DESK_PHONE = Path(__file__).resolve().parent / "desk_phone.xml"
 PROMPTS = ("pbx-transfer", "beep", "beeperr", "pbx-invalid")
 _SILENCE = bytes(1600)  # 0.1 s of 8 kHz 16-bit signed linear
 
@@ -170,6 +171,8 @@ class LiveAsterisk:
         for command in ("dialplan reload", "module reload app_queue.so", "module reload features"):
             reply = self.command(command)
             assert reply.startswith("Success"), f"{command}: {reply}"
+        # The recorded set-up has no pjsip_notify.conf, so res_pjsip_notify declined to load.
+        self.run_actions([("ModuleLoad", {"Module": "res_pjsip_notify.so", "LoadType": "load"})])
         self.start_observer()
 
     def stop(self) -> None:
@@ -218,7 +221,7 @@ class LiveAsterisk:
             (reply,) = self.run_actions([("Command", {"Command": command})])
         except AmiActionError as err:
             reply = err.response
-        return f"{reply.get('Response')} {reply.get('Output')}"
+        return f"{reply.get('Response')} " + "\n".join(reply.getall("Output"))
 
     def set_global(self, **values: str | int) -> None:
         self.run_actions([("Setvar", {"Variable": k, "Value": str(v)}) for k, v in values.items()])
@@ -280,6 +283,46 @@ class LiveAsterisk:
                 "-trace_err",
                 "-error_file",
                 str(self.root / f"sipp-{port}.err"),
+            ],
+            cwd=self.root,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def add_desk_phone(self, extension: str) -> int:
+        """A SIP endpoint for an operator's desk phone on a free port; returns the port it listens on."""
+        port = free_port(socket.SOCK_DGRAM)
+        endpoint = (
+            f"\n[{extension}]\ntype = endpoint\ncontext = from-sip\ndisallow = all\nallow = ulaw\n"
+            f"aors = {extension}\ndirect_media = no\nrtp_ipv6 = no\nmedia_address = 127.0.0.1\n"
+            f"\n[{extension}]\ntype = aor\ncontact = sip:{extension}@127.0.0.1:{port}\n"
+        )
+        with (self.root / "etc" / "pjsip.conf").open("a", encoding="utf-8") as conf:
+            conf.write(endpoint)
+        reply = self.command("module reload res_pjsip.so")
+        assert reply.startswith("Success"), reply
+        return port
+
+    def desk_phone(self, port: int) -> subprocess.Popen[bytes]:
+        """sipp as that desk phone: rings, answers on a NOTIFY ``Event: talk``, talks until BYE."""
+        return subprocess.Popen(
+            [
+                "sipp",
+                "-sf",
+                str(DESK_PHONE),
+                "-i",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-m",
+                "1",
+                "-nostdin",
+                "-timeout",
+                "60s",
+                "-timeout_error",
+                "-trace_err",
+                "-error_file",
+                str(self.root / f"desk-{port}.err"),
             ],
             cwd=self.root,
             stdout=subprocess.DEVNULL,

@@ -339,3 +339,65 @@ def test_asterisk_restarted_mid_call_is_reconciled_and_calls_flow_again(live: Li
     wait_for(completed, 10, "queue_log to close the call")
     talk = int(completed()[0].data[1])
     assert talk < 10  # ended by the hang-up, long before the simulated operator's 30 s
+
+
+def test_an_operator_signs_in_with_a_sip_desk_phone_and_answers_from_the_page(live: Live) -> None:
+    """签入 with a real SIP phone, 接听 from the page (NOTIFY Event: talk), 挂断, 签出."""
+    settle(live)
+    port = live.asterisk.add_desk_phone("1009")
+    admin, operator = live.login("admin"), live.login("operator2")
+    made = admin.post("/api/seats", json={"code": "1009", "interface": "PJSIP/1009", "name": "坐席 1009"})
+    assert made.status_code == 201, made.text
+    assert admin.put("/api/seats/1009/operator", json={"username": "operator2"}).status_code == 200
+    assert operator.post("/api/calls/answer").status_code == 409  # nothing rings yet
+    since = int(time.time())
+    signed_in = operator.post("/api/seats/me/login")
+    assert signed_in.status_code == 200, signed_in.text
+    wait_for(lambda: live.seat("1009").state is SeatState.READY, 10, "Asterisk to report the new member")
+    live.asterisk.run_actions(  # only the desk phone takes calls now
+        [
+            ("QueuePause", {"Queue": "12345", "Interface": s, "Paused": "true", "Reason": "会议"})
+            for s in SEATS
+        ]
+    )
+    phone = live.asterisk.desk_phone(port)
+    try:
+        live.asterisk.local_call("13700001009", name="赵六", patience_s=40)
+        wait_for(lambda: live.seat("1009").state is SeatState.RINGING, 20, "the desk phone to ring")
+        time.sleep(1)  # the operator reads the pop, then clicks 接听
+        answered = operator.post("/api/calls/answer")
+        assert answered.status_code == 200, answered.text
+        call = wait_talking(live, "13700001009")
+        assert call.interface == "PJSIP/1009"
+        assert live.seat("1009").state is SeatState.TALKING
+        time.sleep(1)
+        assert operator.post("/api/calls/hangup", json={}).status_code == 200
+        phone.wait(20)
+        assert phone.returncode == 0, (live.asterisk.root / f"desk-{port}.err").read_text(errors="replace")
+    finally:
+        phone.kill()
+        live.asterisk.run_actions(
+            [("QueuePause", {"Queue": "12345", "Interface": s, "Paused": "false"}) for s in SEATS]
+        )
+    wait_for(lambda: ended(live, "13700001009") is not None, 20, "the call to end")
+    done = ended(live, "13700001009")
+    assert done is not None and done.outcome is CallOutcome.ANSWERED and done.interface == "PJSIP/1009"
+    signed_out = operator.post("/api/seats/me/logoff")
+    assert signed_out.status_code == 200, signed_out.text
+    wait_for(lambda: live.seat("1009").state is SeatState.OFFLINE, 10, "the seat to go offline")
+
+    def queue_says() -> dict[str, list[str]]:
+        lines = live.asterisk.queue_events(
+            "ADDMEMBER", "CONNECT", "COMPLETEAGENT", "COMPLETECALLER", "REMOVEMEMBER", since=since
+        )
+        return {
+            e: [line.agent for line in lines if line.event == e]
+            for e in ("ADDMEMBER", "CONNECT", "REMOVEMEMBER")
+        }
+
+    wait_for(lambda: queue_says()["REMOVEMEMBER"], 5, "queue_log REMOVEMEMBER")
+    said = queue_says()
+    # Asterisk names the member by interface when it joins and leaves, by name when it takes a call.
+    assert said["ADDMEMBER"] == said["REMOVEMEMBER"] == ["PJSIP/1009"]
+    assert said["CONNECT"] == [signed_in.json()["operator"]]  # the operator's name, given at 签入
+    settle(live)
