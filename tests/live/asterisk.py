@@ -172,8 +172,15 @@ class LiveAsterisk:
             reply = self.command(command)
             assert reply.startswith("Success"), f"{command}: {reply}"
         # The recorded set-up has no pjsip_notify.conf, so res_pjsip_notify declined to load.
-        self.run_actions([("ModuleLoad", {"Module": "res_pjsip_notify.so", "LoadType": "load"})])
+        wait_for(self._load_notify, 10, "res_pjsip_notify to load")
         self.start_observer()
+
+    def _load_notify(self) -> bool:
+        try:  # refused while the reloads above are still queued
+            self.run_actions([("ModuleLoad", {"Module": "res_pjsip_notify.so", "LoadType": "load"})])
+        except AmiActionError:
+            return "res_pjsip_notify" in self.command("module show like res_pjsip_notify")
+        return True
 
     def stop(self) -> None:
         self.stop_observer()
