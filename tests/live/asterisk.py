@@ -263,34 +263,15 @@ class LiveAsterisk:
     ) -> subprocess.Popen[bytes]:
         """Real SIP calls from sipp (INVITE/ACK, then BYE after ``hold_ms``) into the hotline."""
         port = local_port or free_port(socket.SOCK_DGRAM)
+        target = ["-sn", "uac", "-s", number, "-r", str(rate), "-d", str(hold_ms), "-l", str(calls)]
+        return self._sipp([f"127.0.0.1:{self.sip_port}", *target], port=port, calls=calls, timeout_s=120)
+
+    def _sipp(self, args: list[str], *, port: int, calls: int, timeout_s: int) -> subprocess.Popen[bytes]:
+        """sipp on loopback ``port``, bounded in calls and time; its errors go to ``DIR/sipp-<port>.err``."""
+        bounds = ["-m", str(calls), "-timeout", f"{timeout_s}s", "-timeout_error"]
+        errors = ["-trace_err", "-error_file", str(self.root / f"sipp-{port}.err")]
         return subprocess.Popen(
-            [
-                "sipp",
-                f"127.0.0.1:{self.sip_port}",
-                "-sn",
-                "uac",
-                "-s",
-                number,
-                "-i",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "-m",
-                str(calls),
-                "-r",
-                str(rate),
-                "-d",
-                str(hold_ms),
-                "-l",
-                str(calls),
-                "-nostdin",
-                "-timeout",
-                "120s",
-                "-timeout_error",
-                "-trace_err",
-                "-error_file",
-                str(self.root / f"sipp-{port}.err"),
-            ],
+            ["sipp", *args, "-i", "127.0.0.1", "-p", str(port), "-nostdin", *bounds, *errors],
             cwd=self.root,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -312,29 +293,7 @@ class LiveAsterisk:
 
     def desk_phone(self, port: int) -> subprocess.Popen[bytes]:
         """sipp as that desk phone: rings, answers on a NOTIFY ``Event: talk``, talks until BYE."""
-        return subprocess.Popen(
-            [
-                "sipp",
-                "-sf",
-                str(DESK_PHONE),
-                "-i",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "-m",
-                "1",
-                "-nostdin",
-                "-timeout",
-                "60s",
-                "-timeout_error",
-                "-trace_err",
-                "-error_file",
-                str(self.root / f"desk-{port}.err"),
-            ],
-            cwd=self.root,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        return self._sipp(["-sf", str(DESK_PHONE)], port=port, calls=1, timeout_s=60)
 
     # -- Asterisk's own records -------------------------------------------------------------
 

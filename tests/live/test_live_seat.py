@@ -373,7 +373,7 @@ def test_an_operator_signs_in_with_a_sip_desk_phone_and_answers_from_the_page(li
         time.sleep(1)
         assert operator.post("/api/calls/hangup", json={}).status_code == 200
         phone.wait(20)
-        assert phone.returncode == 0, (live.asterisk.root / f"desk-{port}.err").read_text(errors="replace")
+        assert phone.returncode == 0, (live.asterisk.root / f"sipp-{port}.err").read_text(errors="replace")
     finally:
         phone.kill()
         live.asterisk.run_actions(
