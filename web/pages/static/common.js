@@ -109,3 +109,10 @@ export function debounce(fn, ms) {
   let timer;
   return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
 }
+
+const CJK = /[\u4e00-\u9fff]/;
+/** What to tell a person about a failed request, in Chinese: the server's own words where it gave them. */
+export function failure(err) {
+  if (err instanceof ApiError) return CJK.test(err.message) ? err.message : `服务器未能完成操作（HTTP ${err.status}）`;
+  return "无法连接服务器，请检查网络后重试";
+}

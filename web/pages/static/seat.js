@@ -1,10 +1,19 @@
-// 坐席工作台: seat state, screen pop, ticket form with live suggestions, duplicates, knowledge, callbacks.
+// 坐席工作台: the call bar (callbar.js), screen pop, ticket form with live suggestions and local
+// drafts (drafts.js), duplicates, knowledge, callbacks. The form is never replaced while it holds
+// unsaved typing: a newer call waits in a banner until the operator switches to it.
 import { api, attempt, debounce, el, fill, live, text, toast, when } from "/static/common.js";
+import { applyButtons, command, liveCall, onSeat, refreshSeat, startCallBar, transferCall } from "/static/callbar.js";
+import { DraftStore } from "/static/drafts.js";
 
 const $ = (id) => document.getElementById(id);
 const STATUS = { draft: "待派单", dispatched: "待签收", handling: "办理中", returned: "已退单", replied: "待回访", closed: "已办结", rejected: "不予受理", merged: "已并案" };
-let ticket = null;          // the draft being worked on
-let currentCall = null;     // linkedid of the call on this seat
+const FIELDS = ["call_linkedid", "caller_name", "caller_phone", "who", "when", "address", "district", "street", "title", "content", "nature", "urgency", "category_id", "unit_code"];
+const drafts = new DraftStore($("seat-page").dataset.username);
+let ticket = null;          // the saved ticket the form edits, if any
+let form = { id: "", linkedid: "", number: "", dirty: false }; // the form's draft: its call, unsaved typing
+let popShown = "";          // linkedid of the call in the pop panel
+let pending = null;         // a newer call's pop waiting in the banner
+const pops = new Map();     // screen pops as the live feed brought them, by linkedid
 let units = [];
 
 async function loadReference() {
@@ -15,51 +24,162 @@ async function loadReference() {
   $("co_units").replaceChildren(...units.map((u) => el("option", { value: u.code }, u.short_name || u.name)));
   $("category_id").replaceChildren(el("option", { value: "" }, "—"),
     ...categories.filter((c) => c.parent_id !== null).map((c) => el("option", { value: c.id }, c.name)));
-}
-
-// --- seat state --------------------------------------------------------------------------------
-function showSeat(seat) {
-  text("seat-code", seat.code);
-  const badge = $("seat-state");
-  badge.textContent = seat.state_label;
-  badge.className = "badge state-" + seat.state;
-  text("seat-reason", seat.pause_reason ? "（" + seat.pause_reason + "）" : "");
-  if (seat.call && seat.call.linkedid !== currentCall && seat.state === "talking") showPop(seat.call.linkedid);
-}
-async function refreshSeat() {
-  const seat = await attempt(() => api("/api/seats/me"));
-  if (seat) showSeat(seat);
-}
-async function setState(state) {
-  const seat = await attempt(() => api("/api/seats/me/state", { method: "POST", body: { state, reason: $("pause-reason").value } }));
-  if (seat) showSeat(seat);
+  return unitList;
 }
 
 // --- screen pop --------------------------------------------------------------------------------
 function ticketItem(t) {
   return el("li", {}, el("a", { href: "/tickets/" + t.id }, t.number), " ", STATUS[t.status] || t.status, " ", t.title);
 }
-async function showPop(linkedid) {
-  const pop = await attempt(() => api("/api/calls/" + encodeURIComponent(linkedid) + "/pop"));
-  if (!pop) return;
-  currentCall = linkedid;
+/** The seat now talks on (or wraps up) a call: show its pop, once per call. */
+async function seatChanged(seat) {
+  const call = seat.call;
+  if (!call || call.linkedid === popShown || !["talking", "wrap_up"].includes(seat.state)) return;
+  if (seat.state === "wrap_up" && popShown) return; // a pop after the call ended only on a fresh page
+  popShown = call.linkedid;
+  const pop = pops.get(call.linkedid) || await attempt(() => api("/api/calls/" + encodeURIComponent(call.linkedid) + "/pop"));
+  pops.clear();
+  if (pop) showPop(pop, call, seat.state === "talking");
+  else popShown = "";
+}
+function showPop(pop, call, live) {
   $("pop-empty").classList.add("hidden");
   $("pop-body").classList.remove("hidden");
   text("pop-number", pop.caller_number || "未显示号码");
   text("pop-name", pop.caller_name);
-  text("pop-linkedid", "通话 " + pop.linkedid + (pop.answered_at ? " · 接听 " + when(pop.answered_at) : ""));
+  const callback = call.direction === "outbound" && call.ticket_id;
+  const kind = call.direction === "outbound" ? (callback ? "回访外呼" : "外呼") : "通话";
+  text("pop-linkedid", kind + " " + pop.linkedid + (pop.answered_at ? " · 接听 " + when(pop.answered_at) : ""));
   $("pop-repeat").classList.toggle("hidden", !pop.repeat_caller);
   $("pop-repeat").textContent = "重复来电（30天内 " + pop.previous_calls + " 次，在办 " + pop.open_tickets.length + " 件）";
   $("pop-open").replaceChildren(...pop.open_tickets.map(ticketItem));
   $("pop-history").replaceChildren(...pop.recent_tickets.map(ticketItem));
-  // The same pop can arrive twice (websocket and page load); never wipe what the operator typed.
-  if (!ticket && $("call_linkedid").value !== pop.linkedid) {
-    newTicket();
+  if (callback) return; // a callback is recorded on its ticket (回访工作单), not as a new ticket
+  // The same pop can arrive twice (websocket and page load): the form already is this call's.
+  if (form.linkedid === pop.linkedid || (pending && pending.linkedid === pop.linkedid)) return;
+  if (!form.dirty) { startCallForm(pop); return; }
+  if (!live) return; // an ended call on a fresh page: the restored draft stays in front
+  if (pending) keepPopAsDraft(pending); // an older waiting call: never lose that it was taken
+  pending = pop;
+  const what = call.direction === "outbound" ? "回拨接通" : "新来电";
+  text("incoming-text", `${what} ${pop.caller_number || "未显示号码"} ${pop.caller_name} … 当前工单尚未保存，已自动存为草稿`);
+  $("incoming").classList.remove("hidden");
+}
+function switchToPending() {
+  const pop = pending;
+  pending = null;
+  $("incoming").classList.add("hidden");
+  if (pop) startCallForm(pop);
+}
+
+// --- drafts ------------------------------------------------------------------------------------
+function snapshot() {
+  const fields = {};
+  for (const name of FIELDS) fields[name] = $(name).value;
+  return {
+    linkedid: form.linkedid, caller_number: form.number || $("caller_phone").value, fields,
+    confidential: $("confidential").checked,
+    co_units: [...$("co_units").selectedOptions].map((o) => o.value),
+    ticket: ticket ? { id: ticket.id, number: ticket.number, status: ticket.status } : null,
+  };
+}
+function keepDraft() {
+  const kept = drafts.save(form.id, snapshot());
+  const time = new Date().toLocaleTimeString("zh-CN", { hour12: false });
+  text("draft-state", kept ? "草稿已自动保存 " + time : "本机浏览器无法保存草稿，请尽快保存工单");
+  drafts.active = form.id;
+}
+function saveDraftNow() { if (form.dirty) keepDraft(); }
+const autosave = debounce(() => { saveDraftNow(); renderDrafts(); }, 400);
+function keepPopAsDraft(pop) {
+  drafts.save(pop.linkedid, {
+    linkedid: pop.linkedid, caller_number: pop.caller_number, co_units: [], ticket: null, confidential: false,
+    fields: { call_linkedid: pop.linkedid, caller_phone: pop.caller_number, caller_name: pop.caller_name },
+  });
+}
+/** Before the form shows something else: keep what it holds that is not saved. */
+function leaveForm() {
+  const call = liveCall();
+  if (form.dirty || (form.linkedid && !ticket && call && call.linkedid === form.linkedid)) keepDraft();
+}
+function blankForm(id, linkedid = "", number = "") {
+  ticket = null;
+  form = { id, linkedid, number, dirty: false };
+  $("ticket-form").reset();
+  $("call_linkedid").value = linkedid;
+  $("ticket-number").classList.add("hidden");
+  text("form-result", "");
+  text("draft-state", "");
+  $("emergency").classList.add("hidden");
+  fill("duplicates", []);
+  $("suggest-units").replaceChildren(el("span", { class: "muted" }, "输入内容后显示推荐承办单位"));
+  delete $("suggest-units").dataset.top;
+  drafts.active = id;
+  showFormCall();
+}
+function showFormCall() {
+  text("form-call", form.linkedid ? "本单：通话 " + (form.number || "未显示号码") : "本单：无通话（手工登记）");
+}
+function showTicketNumber() {
+  $("ticket-number").textContent = ticket ? ticket.number : "";
+  $("ticket-number").classList.toggle("hidden", !ticket);
+}
+function restore(draft) {
+  blankForm(draft.id, draft.linkedid || "", draft.caller_number || "");
+  for (const name of FIELDS) if (draft.fields && name in draft.fields) $(name).value = draft.fields[name];
+  $("confidential").checked = Boolean(draft.confidential);
+  for (const option of $("co_units").options) option.selected = (draft.co_units || []).includes(option.value);
+  ticket = draft.ticket || null;
+  form.dirty = true; // it was kept because it holds work not saved as a ticket yet
+  showTicketNumber();
+  text("draft-state", "已恢复草稿（" + when(new Date(draft.saved_at).toISOString()) + "）");
+}
+function startCallForm(pop) {
+  leaveForm();
+  const kept = drafts.load(pop.linkedid);
+  if (kept) restore(kept);
+  else {
+    blankForm(pop.linkedid, pop.linkedid, pop.caller_number);
     $("caller_phone").value = pop.caller_number;
     $("caller_name").value = pop.caller_name;
-    $("call_linkedid").value = pop.linkedid;
-    $("title").focus();
   }
+  renderDrafts();
+  $("title").focus();
+}
+function newTicket() {
+  leaveForm();
+  blankForm("manual-" + Date.now().toString(36));
+  renderDrafts();
+  $("title").focus();
+}
+function openDraft(id) {
+  const draft = drafts.load(id);
+  if (!draft) { renderDrafts(); return; }
+  leaveForm();
+  restore(draft);
+  if (pending && pending.linkedid === id) switchToPending();
+  renderDrafts();
+  $("title").focus();
+}
+function draftItem(d) {
+  const discard = el("button", { type: "button", class: "discard" }, "放弃");
+  discard.addEventListener("click", () => {
+    if (discard.dataset.armed) { drafts.remove(d.id); renderDrafts(); return; }
+    discard.dataset.armed = "1"; // a second click: a draft is someone's work
+    discard.textContent = "确认放弃";
+  });
+  const title = (d.fields && d.fields.title) || "（未填标题）";
+  return el("li", { "data-draft": d.id },
+    el("b", {}, d.caller_number || (d.linkedid ? "未显示号码" : "手工登记")), " ",
+    el("span", { class: "text" }, title), " ",
+    d.ticket ? el("span", { class: "badge" }, d.ticket.number) : null, " ",
+    el("span", { class: "muted" }, when(new Date(d.saved_at).toISOString())), " ",
+    el("button", { type: "button", onclick: () => openDraft(d.id) }, "继续"), " ", discard);
+}
+function renderDrafts() {
+  const others = drafts.list().filter((d) => d.id !== form.id);
+  $("drafts").replaceChildren(...others.map(draftItem));
+  $("drafts-panel").classList.toggle("hidden", !others.length);
 }
 
 // --- ticket form -------------------------------------------------------------------------------
@@ -75,37 +195,35 @@ function formData() {
   if (suggested) data.suggested_unit_code = suggested;
   return data;
 }
-function newTicket() {
-  ticket = null;
-  $("ticket-form").reset();
-  $("call_linkedid").value = "";
-  $("ticket-number").classList.add("hidden");
-  text("form-result", "");
-  $("emergency").classList.add("hidden");
-  fill("duplicates", []);
-  $("suggest-units").replaceChildren(el("span", { class: "muted" }, "输入内容后显示推荐承办单位"));
-}
 async function save() {
   if (!$("title").value.trim() || !$("content").value.trim()) { toast("请填写标题和诉求内容", true); $("title").focus(); return null; }
+  const owner = form.id;
+  let saved;
   if (ticket) {
     const body = formData();
     delete body.call_linkedid; delete body.caller_phone; delete body.suggested_unit_code;
-    ticket = await attempt(() => api("/api/tickets/" + ticket.id, { method: "PATCH", body }));
+    saved = await attempt(() => api("/api/tickets/" + ticket.id, { method: "PATCH", body }));
   } else {
     const created = await attempt(() => api("/api/tickets", { method: "POST", body: formData() }));
-    ticket = created ? created.ticket : null;
+    saved = created ? created.ticket : null;
   }
-  if (ticket) {
-    $("ticket-number").textContent = ticket.number;
-    $("ticket-number").classList.remove("hidden");
-    text("form-result", "已保存工单 " + ticket.number);
-  }
+  if (!saved) return null;
+  drafts.remove(owner); // saved on the server: the local copy is done with
+  if (form.id !== owner) { renderDrafts(); return null; } // the operator moved on meanwhile
+  ticket = saved;
+  form.dirty = false;
+  showTicketNumber();
+  text("draft-state", "");
+  text("form-result", "已保存工单 " + ticket.number);
+  renderDrafts();
   return ticket;
 }
+/** The ticket as the form shows it, saved first when there is typing the server has not seen. */
+const savedTicket = async () => (ticket && !form.dirty ? ticket : await save());
 async function dispatch() {
   const unit = $("unit_code").value;
   if (!unit) { toast("请选择承办单位", true); $("unit_code").focus(); return; }
-  const saved = ticket && ticket.status === "draft" ? ticket : await save();
+  const saved = await savedTicket();
   if (!saved) return;
   const co = [...$("co_units").selectedOptions].map((o) => o.value).filter((c) => c !== unit);
   const done = await attempt(() => api(`/api/tickets/${saved.id}/dispatch`, { method: "POST", body: { unit_code: unit, co_unit_codes: co } }));
@@ -116,13 +234,13 @@ async function dispatch() {
   }
 }
 async function rejectTicket() {
-  const saved = ticket || await save();
+  const saved = await savedTicket();
   if (!saved) return;
   const done = await attempt(() => api(`/api/tickets/${saved.id}/reject`, { method: "POST", body: { reason: $("reject-reason").value } }));
   if (done) { ticket = done; text("form-result", `工单 ${done.number} 不予受理`); }
 }
 async function merge(masterId, masterNumber) {
-  const saved = ticket || await save();
+  const saved = await savedTicket();
   if (!saved) return;
   const done = await attempt(() => api(`/api/tickets/${saved.id}/merge`, { method: "POST", body: { master_id: masterId } }));
   if (done) { ticket = done; text("form-result", `工单 ${done.number} 已并入主案 ${masterNumber}`); }
@@ -131,7 +249,8 @@ async function closeOnSpot(article) {
   if (!$("title").value.trim()) $("title").value = article.title;
   if (!$("content").value.trim()) $("content").value = "咨询：" + article.title;
   $("nature").value = "consultation";
-  const saved = ticket || await save();
+  form.dirty = true;
+  const saved = await savedTicket();
   if (!saved) return;
   const done = await attempt(() => api(`/api/tickets/${saved.id}/close-on-spot`, { method: "POST", body: { answer: article.body, article_id: article.id } }));
   if (done) { ticket = done; text("form-result", `工单 ${done.number} 已即问即答办结`); }
@@ -141,11 +260,14 @@ async function closeOnSpot(article) {
 const suggest = debounce(async () => {
   const body = { text: `${$("title").value}。${$("content").value} ${$("address").value}`, district: $("district").value };
   if (body.text.trim().length < 4) return;
+  const owner = form.id;
   const [s, duplicates] = await Promise.all([
     api("/api/assist/suggest", { method: "POST", body }).catch(() => null),
     api("/api/assist/duplicates", { method: "POST", body }).catch(() => []),
   ]);
+  if (form.id !== owner) return; // the operator moved to another form meanwhile
   if (s) showSuggestion(s);
+  if (s && form.dirty) autosave(); // the suggestion may have filled the district or category
   fill("duplicates", duplicates.map((d) => el("tr", {},
     el("td", {}, el("a", { href: "/tickets/" + d.ticket.id }, d.ticket.number)),
     el("td", { class: "text" }, d.ticket.title),
@@ -177,13 +299,10 @@ function showSuggestion(s) {
   } else banner.classList.add("hidden");
 }
 async function transfer(target) {
-  if (!currentCall) { toast("当前没有通话，请手动转接 " + target, true); return; }
-  const done = await attempt(() => api("/api/calls/transfer", { method: "POST", body: { linkedid: currentCall, target } }));
-  if (done) {
-    toast("已转接 " + target);
-    if (ticket && ticket.status === "draft") {
-      await attempt(() => api(`/api/tickets/${ticket.id}/reject`, { method: "POST", body: { reason: "emergency", note: "已转 " + target } }));
-    }
+  const call = liveCall();
+  const done = await transferCall(target, "blind");
+  if (done && call && form.linkedid === call.linkedid && ticket && ticket.status === "draft") {
+    await attempt(() => api(`/api/tickets/${ticket.id}/reject`, { method: "POST", body: { reason: "emergency", note: "已转 " + target } }));
   }
 }
 
@@ -200,6 +319,7 @@ async function searchKnowledge(event) {
 }
 
 // --- callbacks and missed calls ----------------------------------------------------------------
+const dial = (number, ticketId) => command("/api/calls/dial", ticketId ? { number, ticket_id: ticketId } : { number });
 async function refreshWorklists() {
   const [due, missed] = await Promise.all([api("/api/worklists/callbacks").catch(() => []), api("/api/calls/missed").catch(() => [])]);
   fill("callbacks", due.map((t) => {
@@ -214,24 +334,23 @@ async function refreshWorklists() {
         el("button", { type: "button", onclick: () => record({ reached: true, satisfaction: "basically_satisfied" }) }, "基本满意"),
         el("button", { type: "button", onclick: () => record({ reached: true, satisfaction: "unsatisfied" }) }, "不满意"),
         el("button", { type: "button", onclick: () => record({ reached: false }) }, "未接通"),
-        t.caller_phone ? el("button", { type: "button", onclick: () => attempt(() => api("/api/calls/dial", { method: "POST", body: { number: t.caller_phone, ticket_id: t.id } }), "正在呼叫 " + t.caller_phone) }, "拨打") : null));
+        t.caller_phone && operator ? el("button", { type: "button", "data-dial": t.caller_phone, onclick: () => dial(t.caller_phone, t.id) }, "拨打") : null));
   }), "暂无待回访");
-  fill("missed", missed.map((c) => el("tr", {},
+  fill("missed", missed.map((c) => el("tr", { "data-call": c.linkedid },
     el("td", {}, c.caller_number || "未显示"),
     el("td", {}, when(c.joined_at)),
     el("td", {},
-      el("button", { type: "button", onclick: () => attempt(() => api("/api/calls/dial", { method: "POST", body: { number: c.caller_number } }), "正在呼叫") }, "回拨"),
+      operator ? el("button", { type: "button", "data-dial": c.caller_number, onclick: () => dial(c.caller_number) }, "回拨") : null,
       el("button", { type: "button", onclick: () => attempt(() => api(`/api/calls/${c.id}/worklist-done`, { method: "POST", body: { note: "已回拨" } })).then(refreshWorklists) }, "已回拨")))), "暂无漏接");
+  if (operator) applyButtons();
 }
 
 // --- wiring ------------------------------------------------------------------------------------
 function keyboard(event) {
-  if (event.key === "F2") { event.preventDefault(); setState("ready"); }
-  if (event.key === "F3") { event.preventDefault(); setState("paused"); }
   if (!event.altKey || event.ctrlKey || event.metaKey) return;
   const key = event.key.toLowerCase();
   const actions = {
-    n: () => { newTicket(); $("title").focus(); },
+    n: newTicket,
     s: save,
     d: dispatch,
     k: () => $("kb-q").focus(),
@@ -243,23 +362,37 @@ function pickSuggestion(index) {
   const button = document.querySelectorAll("#suggest-units button")[index];
   if (button) button.click();
 }
+const operator = document.body.dataset.role === "operator";
+const typed = () => { form.dirty = true; autosave(); };
+$("ticket-form").addEventListener("input", typed);
+$("ticket-form").addEventListener("change", typed);
 $("ticket-form").addEventListener("submit", (e) => { e.preventDefault(); save(); });
 $("btn-dispatch").addEventListener("click", dispatch);
-$("btn-new").addEventListener("click", () => { newTicket(); $("title").focus(); });
+$("btn-new").addEventListener("click", newTicket);
 $("btn-reject").addEventListener("click", rejectTicket);
-$("btn-ready").addEventListener("click", () => setState("ready"));
-$("btn-pause").addEventListener("click", () => setState("paused"));
+$("btn-switch").addEventListener("click", switchToPending);
 $("kb-form").addEventListener("submit", searchKnowledge);
 for (const id of ["title", "content", "address"]) $(id).addEventListener("input", suggest);
 for (const b of document.querySelectorAll("[data-transfer]")) b.addEventListener("click", () => transfer(b.dataset.transfer));
 document.addEventListener("keydown", keyboard);
+window.addEventListener("pagehide", saveDraftNow); // a reload or a closed tab inside the debounce
 
-await loadReference();
-if (document.body.dataset.role === "operator") {
+const unitList = await loadReference();
+const kept = drafts.load(drafts.active);
+if (kept) restore(kept); // a reload brings back the form the operator was typing in
+else blankForm("manual-" + Date.now().toString(36));
+renderDrafts();
+if (operator) {
+  startCallBar(unitList);
+  onSeat(seatChanged);
   await refreshSeat();
+  let opened = false;
   live("/ws/seat", (topic, data) => {
-    if (topic === "calls.screen_pop") showPop(data.linkedid);
+    if (topic === "calls.screen_pop") { pops.set(data.linkedid, data); refreshSeat(); }
     if (topic === "calls.seat") refreshSeat();
+  }, (open) => {
+    if (open && opened) refreshSeat(); // back after a gap: what happened meanwhile
+    opened = opened || open;
   });
 }
 await refreshWorklists();
