@@ -116,17 +116,25 @@ def list_tickets(
     unit_id: int | None = None,
     caller_phone: str | None = None,
     confidential: bool | None = None,
+    returned: bool = False,
     limit: int = 100,
     offset: int = 0,
 ) -> list[Ticket]:
     """Tickets newest first; a unit gets its own inbox only, whatever it asks for.
 
     ``confidential=False`` leaves out tickets whose caller asked for confidentiality (public faces).
+    ``returned=True`` lists the tickets the unit returned (退单) instead, wherever they are now: a
+    return ends the unit's assignment, so its inbox no longer holds them.
     """
     query = select(Ticket)
     if actor.role is Role.UNIT:
         unit_id = actor.unit_id
-    if unit_id is not None:
+    if returned:
+        by = select(ReturnRecord.ticket_id)
+        if unit_id is not None:
+            by = by.where(ReturnRecord.unit_id == unit_id)
+        query = query.where(col(Ticket.id).in_(by))
+    elif unit_id is not None:
         assigned = select(Assignment.ticket_id).where(
             Assignment.unit_id == unit_id, col(Assignment.active).is_(True)
         )

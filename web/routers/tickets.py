@@ -56,6 +56,7 @@ def list_tickets(
     status: Annotated[list[TicketStatus] | None, Query()] = None,
     unit: Annotated[str | None, Query(description="lead or co-unit code")] = None,
     phone: Annotated[str | None, Query(max_length=32)] = None,
+    returned: Annotated[bool, Query(description="tickets the unit returned (退单), wherever now")] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=ID_MAX)] = 0,
 ) -> list[TicketView]:
@@ -66,6 +67,7 @@ def list_tickets(
         statuses=status or (),
         unit_id=unit_id,
         caller_phone=phone,
+        returned=returned,
         limit=limit,
         offset=offset,
     )
