@@ -9,7 +9,8 @@ def _numbers(world: World, username: str, query: str) -> list[str]:
     return [t["number"] for t in response.json()]
 
 
-def test_a_unit_lists_the_tickets_it_returned_wherever_they_are_now(world: World) -> None:
+def test_a_unit_lists_the_tickets_it_returned_wherever_they_are_now(any_world: World) -> None:
+    world = any_world
     operator, housing = world.login("operator1"), world.login("unit_housing")
     kept, returned = create(operator), create(operator)
     for ticket in (kept, returned):
