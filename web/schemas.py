@@ -23,7 +23,7 @@ from hotline.enums import (
     Urgency,
 )
 from hotline.sla.service import card as card_of
-from hotline.tickets.models import Assignment, Ticket
+from hotline.tickets.models import Assignment, Supervision, Ticket
 from hotline.tickets.service import caller_phone_for
 from hotline.timeline.models import TicketEventPublic
 from hotline.units.models import Unit
@@ -188,6 +188,7 @@ class AssignmentView(BaseModel):
 class SupervisionView(BaseModel):
     id: int
     ticket_id: int
+    ticket_number: str
     note: str
     due_at: datetime
     created_at: datetime
@@ -283,6 +284,14 @@ def ticket_view(ticket: Ticket, *, actor: Actor, ref: Reference, now: datetime, 
         stage=stage if due is not None else None,
         due_at=due,
         card=card,
+    )
+
+
+def supervision_view(flag: Supervision, ticket: Ticket) -> SupervisionView:
+    """A supervision flag with its ticket's number, which is what people read."""
+    return SupervisionView(
+        ticket_number=ticket.number,
+        **flag.model_dump(include={"id", "ticket_id", "note", "due_at", "created_at"}),
     )
 
 

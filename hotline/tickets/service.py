@@ -117,6 +117,10 @@ def list_tickets(
     caller_phone: str | None = None,
     confidential: bool | None = None,
     returned: bool = False,
+    number: str | None = None,
+    keyword: str | None = None,
+    created_from: datetime | None = None,
+    created_before: datetime | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[Ticket]:
@@ -125,8 +129,21 @@ def list_tickets(
     ``confidential=False`` leaves out tickets whose caller asked for confidentiality (public faces).
     ``returned=True`` lists the tickets the unit returned (退单) instead, wherever they are now: a
     return ends the unit's assignment, so its inbox no longer holds them.
+    ``number`` matches exactly (unique index); ``keyword`` is a substring of the title or content,
+    scanned along the created_at index and cut off at ``limit``; the created range is half-open.
     """
     query = select(Ticket)
+    if number:
+        query = query.where(Ticket.number == number.strip())
+    if keyword and keyword.strip():
+        pattern = "%" + _like_escaped(keyword.strip()) + "%"
+        query = query.where(
+            col(Ticket.title).ilike(pattern, escape="\\") | col(Ticket.content).ilike(pattern, escape="\\")
+        )
+    if created_from is not None:
+        query = query.where(col(Ticket.created_at) >= ensure_utc(created_from))
+    if created_before is not None:
+        query = query.where(col(Ticket.created_at) < ensure_utc(created_before))
     if actor.role is Role.UNIT:
         unit_id = actor.unit_id
     if returned:
@@ -151,6 +168,11 @@ def list_tickets(
         .limit(min(limit, 500))
     )
     return list(session.exec(query))
+
+
+def _like_escaped(text: str) -> str:
+    """A user's text as a literal inside a LIKE pattern: its own % and _ match only themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def assignments_of(session: Session, *, ticket_id: int) -> list[Assignment]:
@@ -663,6 +685,17 @@ def open_supervisions(session: Session, *, ticket_id: int | None = None) -> list
     if ticket_id is not None:
         query = query.where(Supervision.ticket_id == ticket_id)
     return list(session.exec(query))
+
+
+def supervised_tickets(session: Session) -> list[tuple[Supervision, Ticket]]:
+    """Every open supervision flag, soonest deadline first, each with its ticket (one query)."""
+    query = (
+        select(Supervision, Ticket)
+        .join(Ticket, col(Ticket.id) == Supervision.ticket_id)
+        .where(col(Supervision.resolved_at).is_(None))
+        .order_by(col(Supervision.due_at), col(Supervision.id))
+    )
+    return [(flag, ticket) for flag, ticket in session.exec(query)]
 
 
 def pending_returns(session: Session) -> list[tuple[ReturnRecord, Ticket]]:

@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import Query
+from pydantic import AwareDatetime
 
 from hotline.enums import TicketStatus
 from hotline.tickets import service as svc
@@ -42,6 +43,7 @@ from web.schemas import (
     TicketDetail,
     TicketView,
     assignment_view,
+    supervision_view,
 )
 
 router = api_router("tickets", prefix="/api/tickets")
@@ -57,6 +59,10 @@ def list_tickets(
     unit: Annotated[str | None, Query(description="lead or co-unit code")] = None,
     phone: Annotated[str | None, Query(max_length=32)] = None,
     returned: Annotated[bool, Query(description="tickets the unit returned (退单), wherever now")] = False,
+    number: Annotated[str | None, Query(max_length=32, description="exact ticket number")] = None,
+    q: Annotated[str | None, Query(max_length=64, description="keyword in the title or content")] = None,
+    created_from: Annotated[AwareDatetime | None, Query(description="created at or after")] = None,
+    created_before: Annotated[AwareDatetime | None, Query(description="created before")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=ID_MAX)] = 0,
 ) -> list[TicketView]:
@@ -68,6 +74,10 @@ def list_tickets(
         unit_id=unit_id,
         caller_phone=phone,
         returned=returned,
+        number=number,
+        keyword=q,
+        created_from=created_from,
+        created_before=created_before,
         limit=limit,
         offset=offset,
     )
@@ -95,8 +105,7 @@ def get_ticket(
         assignments=[assignment_view(a, ref) for a in svc.assignments_of(session, ticket_id=ticket_id)],
         events=[TicketEventPublic.model_validate(e) for e in list_events(session, ticket_id=ticket_id)],
         supervisions=[
-            SupervisionView.model_validate(s, from_attributes=True)
-            for s in svc.open_supervisions(session, ticket_id=ticket_id)
+            supervision_view(s, ticket) for s in svc.open_supervisions(session, ticket_id=ticket_id)
         ],
     )
 
@@ -322,4 +331,4 @@ def supervise(
     )
     ticket = svc.get_ticket(session, ticket_id=ticket_id, actor=actor)
     announce(session, services, ticket, "supervise")
-    return SupervisionView.model_validate(flag, from_attributes=True)
+    return supervision_view(flag, ticket)

@@ -20,7 +20,15 @@ from web.deps import (
     SupervisorActor,
 )
 from web.routers.common import announce, api_router, moved, reference, view, views
-from web.schemas import DecisionIn, ExtensionView, NoteIn, ReturnView, SupervisionView, TicketView
+from web.schemas import (
+    DecisionIn,
+    ExtensionView,
+    NoteIn,
+    ReturnView,
+    SupervisionView,
+    TicketView,
+    supervision_view,
+)
 
 router = api_router("worklists")
 
@@ -108,9 +116,11 @@ def decide_extension(
     )
 
 
-@router.get("/api/worklists/supervisions", summary="Open supervision flags (督办)")
+@router.get(
+    "/api/worklists/supervisions", summary="Every open supervision flag (督办), with its ticket number"
+)
 def supervisions(actor: BoardActor, session: SessionDep) -> list[SupervisionView]:
-    return [SupervisionView.model_validate(s, from_attributes=True) for s in svc.open_supervisions(session)]
+    return [supervision_view(flag, ticket) for flag, ticket in svc.supervised_tickets(session)]
 
 
 @router.post("/api/supervisions/{flag_id}/resolve", summary="Resolve a supervision flag (supervisor)")
@@ -125,7 +135,7 @@ def resolve_supervision(
     flag = svc.resolve_supervision(session, flag_id=flag_id, actor=actor, now=now, note=data.note)
     ticket = svc.get_ticket(session, ticket_id=flag.ticket_id, actor=actor)
     announce(session, services, ticket, "resolve_supervision")
-    return SupervisionView.model_validate(flag, from_attributes=True)
+    return supervision_view(flag, ticket)
 
 
 @router.get("/api/worklists/due", summary="Yellow and red cards now (a unit: its own)")

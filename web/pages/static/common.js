@@ -75,7 +75,7 @@ export async function attempt(action, done) {
     if (done) toast(done);
     return result;
   } catch (err) {
-    toast("操作失败：" + err.message, true);
+    toast("操作失败：" + failure(err), true);
     return undefined;
   }
 }
