@@ -106,6 +106,12 @@ def test_every_panel_lies_inside_the_screen_without_overlap(
         ".filter((v) => v.scrollWidth > v.clientWidth).length"
     )
     assert clipped == 0
+    # The ranking's rates are whole too (only a long unit name may end in an ellipsis).
+    cut = page.evaluate(
+        "() => [...document.querySelectorAll('#ranking td:not(:nth-child(2))')]"
+        ".filter((c) => c.scrollWidth > c.clientWidth).map((c) => c.textContent)"
+    )
+    assert cut == []
     solve = page.locator('.kpi[data-key="solve"]')
     assert solve.locator(".label").text_content() == "解决率"
     assert solve.locator(".value").text_content() == "50.00%"
