@@ -146,6 +146,7 @@ class UnitScore(_Frozen):
     volume: int = Field(description="tickets dispatched to the unit as lead in the period")
     on_time: Rate
     satisfaction: Rate
+    solve: Rate = Field(description="解决率: shown beside the score, not weighed in it")
     response: Rate
     score: float
 

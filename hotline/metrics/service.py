@@ -243,6 +243,7 @@ def unit_ranking(
     390 / 400 strong (0.95), and a rate with nothing behind it counts 0. The score is the weighted
     sum (0.4 on-time + 0.4 satisfaction + 0.2 response by default); ties go to the larger volume
     (tickets dispatched to the unit as lead in the period). Units with no activity are left out.
+    Each unit's 解决率 comes along for display; it does not enter the score.
     """
     start, end = _period(start, end)
     per_unit = _ticket_rates(
@@ -275,6 +276,7 @@ def unit_ranking(
             volume=volume,
             on_time=rates.on_time,
             satisfaction=rates.satisfaction,
+            solve=rates.solve,
             response=rates.response,
             score=score,
         )

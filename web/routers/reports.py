@@ -81,7 +81,7 @@ def report_breakdown(
     return breakdown(session, start=begin, end=finish, by=by, rules=services.metric_rules)
 
 
-@router.get("/api/reports/ranking", summary="Units ranked (on time, satisfaction, response)")
+@router.get("/api/reports/ranking", summary="Units ranked (on time, satisfaction, response; solve shown)")
 def report_ranking(
     actor: BoardActor,
     session: SessionDep,
@@ -167,7 +167,7 @@ def report_export(
         for row in _rows(breakdown(session, start=begin, end=finish, by=by_key, rules=rules)):
             _append(tab, row)
     ranking = book.create_sheet("单位排名")
-    _append(ranking, ["名次", "单位", "派单量", "按时办结率", "满意率", "响应率", "得分"])
+    _append(ranking, ["名次", "单位", "派单量", "按时办结率", "满意率", "解决率", "响应率", "得分"])
     for u in unit_ranking(session, start=begin, end=finish, rules=rules):
         _append(
             ranking,
@@ -177,6 +177,7 @@ def report_export(
                 u.volume,
                 _pct(u.on_time),
                 _pct(u.satisfaction),
+                _pct(u.solve),
                 _pct(u.response),
                 round(u.score, 4),
             ],

@@ -96,6 +96,7 @@ def test_a_call_from_pop_to_callback_and_the_wallboard(browser: Any, live_server
     seat.reload()
     callback = seat.locator(f"#callbacks tr[data-ticket='{number_text}']")
     callback.wait_for()
+    callback.locator("select[data-solved]").select_option("yes")  # no default: the operator picks
     callback.get_by_role("button", name="满意", exact=True).click()
     seat.wait_for_selector(f"#callbacks:not(:has(tr[data-ticket='{number_text}']))")
     board.wait_for_function(

@@ -10,7 +10,7 @@ function range() {
   return params;
 }
 const row = (r) => el("tr", {}, el("td", {}, r.label || "—"), el("td", {}, r.created), el("td", {}, pct(r.rates.on_time.value)),
-  el("td", {}, pct(r.rates.satisfaction.value)), el("td", {}, pct(r.rates.response.value)));
+  el("td", {}, pct(r.rates.satisfaction.value)), el("td", {}, pct(r.rates.solve.value)), el("td", {}, pct(r.rates.response.value)));
 
 async function load(event) {
   event?.preventDefault();
@@ -29,12 +29,14 @@ async function load(event) {
       figure("呼入", totals.calls.offered), figure("接通率", pct(totals.calls.answer_rate.value)),
       figure("15秒接通率", pct(totals.calls.service_level.value)), figure("受理工单", totals.counts.created),
       figure("按时办结率", pct(totals.rates.on_time.value)), figure("回访率", pct(totals.rates.callback.value)),
-      figure("满意率", pct(totals.rates.satisfaction.value)), figure("响应率", pct(totals.rates.response.value)));
+      figure("满意率", pct(totals.rates.satisfaction.value)), figure("解决率", pct(totals.rates.solve.value)),
+      figure("响应率", pct(totals.rates.response.value)));
   }
   fill("by-unit", units.map(row));
   fill("by-district", districts.map(row));
   fill("by-category", categories.map(row));
-  fill("ranking", ranking.map((u) => el("tr", {}, el("td", {}, u.rank), el("td", {}, u.name), el("td", {}, u.volume), el("td", {}, u.score.toFixed(3)))));
+  fill("ranking", ranking.map((u) => el("tr", {}, el("td", {}, u.rank), el("td", {}, u.name), el("td", {}, u.volume),
+    ...[u.on_time, u.satisfaction, u.solve, u.response].map((f) => el("td", {}, pct(f.value))), el("td", {}, u.score.toFixed(3)))));
 }
 $("period-form").addEventListener("submit", load);
 load();

@@ -323,13 +323,19 @@ const dial = (number, ticketId) => command("/api/calls/dial", ticketId ? { numbe
 async function refreshWorklists() {
   const [due, missed] = await Promise.all([api("/api/worklists/callbacks").catch(() => []), api("/api/calls/missed").catch(() => [])]);
   fill("callbacks", due.map((t) => {
-    const solved = el("input", { type: "checkbox", checked: true, "aria-label": "问题已解决" });
-    const record = (body) => attempt(() => api(`/api/tickets/${t.id}/callback`, { method: "POST", body: { ...body, solved: solved.checked } }), "已记录回访 " + t.number).then(refreshWorklists);
+    // No default: a pre-picked answer would inflate 解决率; the operator asks and picks.
+    const solved = el("select", { "aria-label": "问题是否解决", "data-solved": "" },
+      el("option", { value: "" }, "是否解决？"), el("option", { value: "yes" }, "已解决"), el("option", { value: "no" }, "未解决"));
+    const record = (body) => {
+      if (body.reached && !solved.value) { toast("请先选择问题是否解决（已解决 / 未解决）", true); solved.focus(); return; }
+      const answer = body.reached ? solved.value === "yes" : null;
+      attempt(() => api(`/api/tickets/${t.id}/callback`, { method: "POST", body: { ...body, solved: answer } }), "已记录回访 " + t.number).then(refreshWorklists);
+    };
     return el("tr", { "data-ticket": t.number },
       el("td", {}, el("a", { href: "/tickets/" + t.id }, t.number), el("div", { class: "text" }, t.title), t.caller_phone),
       el("td", { class: "text" }, t.reply_text),
       el("td", {},
-        el("label", {}, solved, " 已解决"),
+        solved,
         el("button", { type: "button", onclick: () => record({ reached: true, satisfaction: "satisfied" }) }, "满意"),
         el("button", { type: "button", onclick: () => record({ reached: true, satisfaction: "basically_satisfied" }) }, "基本满意"),
         el("button", { type: "button", onclick: () => record({ reached: true, satisfaction: "unsatisfied" }) }, "不满意"),
