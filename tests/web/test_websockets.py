@@ -19,6 +19,7 @@ def test_the_wallboard_gets_figures_at_once_and_again_after_an_event(world: Worl
             "on_time",
             "callback",
             "satisfaction",
+            "solve",  # 解决率
         }
         assert first["recent"] == []
         started = time.monotonic()
