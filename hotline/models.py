@@ -1,5 +1,6 @@
 """Every table model, imported in one place so metadata and migrations see them all."""
 
+from hotline.audit.models import AuditEntry
 from hotline.calls.models import Call, Seat
 from hotline.categories.models import Category
 from hotline.knowledge.models import Article
@@ -20,6 +21,7 @@ from hotline.users.models import User
 __all__ = [
     "Article",
     "Assignment",
+    "AuditEntry",
     "Call",
     "CallbackRecord",
     "Category",

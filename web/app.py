@@ -31,6 +31,7 @@ from web.hub import Hub, make_hub
 from web.limits import BodyLimit
 from web.ratelimit import RateLimiter
 from web.routers import (
+    admin,
     assist,
     auth,
     calendar,
@@ -214,6 +215,8 @@ def create_app(
     for module in (auth, reference, tickets, worklists, seats, assist, reports, open311, live, public, pages):
         app.include_router(module.router)
     app.include_router(calendar.router)
+    for admin_router in admin.ROUTERS:
+        app.include_router(admin_router)
     app.mount("/static", StaticFiles(directory=PAGES / "static"), name="static")
     app.include_router(vendor.router(web.node_modules))
     api_docs(app)

@@ -24,7 +24,7 @@ HOME = {
     Role.UNIT: "/portal",
     Role.DISPATCHER: "/desk",
     Role.SUPERVISOR: "/desk",
-    Role.ADMIN: "/desk",
+    Role.ADMIN: "/admin",
 }
 
 

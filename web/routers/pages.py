@@ -14,6 +14,7 @@ from hotline.timeline.service import list_events
 from hotline.users.models import User
 from web import labels
 from web.deps import (
+    AdminActor,
     BoardActor,
     BrowserSessionDep,
     CurrentUser,
@@ -29,6 +30,7 @@ from web.deps import (
     load_user,
 )
 from web.errors import NotAuthenticated
+from web.routers import admin
 from web.routers.auth import home_of
 from web.routers.common import reference, view
 from web.schemas import assignment_view
@@ -141,6 +143,13 @@ def reports_page(
         notices=_calendar_warnings(session, now),
         title="统计报表",
     )
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin_page(
+    request: Request, actor: AdminActor, user: CurrentUser, data: BrowserSessionDep, services: ServicesDep
+) -> Response:
+    return _page(request, services, user, data, "admin.html", title="系统管理", sections=admin.SECTIONS)
 
 
 @router.get("/tickets/{ticket_id}", response_class=HTMLResponse)

@@ -1,7 +1,5 @@
 """Reports by period, unit, district and category (XLSX export too), a unit's own figures, the wallboard."""
 
-import io
-from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -9,10 +7,8 @@ from zoneinfo import ZoneInfo
 from fastapi import Query
 from fastapi.responses import StreamingResponse
 from openpyxl import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
 
 from hotline.errors import InvalidInput
-from hotline.export import safe_cell
 from hotline.metrics.models import BreakdownBy, BreakdownRow, MetricFilter, PeriodMetrics, Rate, UnitScore
 from hotline.metrics.service import breakdown, period_metrics, unit_ranking
 from hotline.units.service import get_unit_by_code
@@ -26,10 +22,10 @@ from web.deps import (
 )
 from web.routers.common import api_router
 from web.wallboard import Wallboard, WallboardFeed
+from web.xlsx import XLSX_RESPONSE, append_row, download
 
 router = api_router("reports")
 MAX_PERIOD_DAYS = 400
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 StartQ = Annotated[date | None, Query(description="first local day (default: 30 days ago)")]
 EndQ = Annotated[date | None, Query(description="last local day, included (default: today)")]
 
@@ -113,19 +109,11 @@ def _rows(rows: list[BreakdownRow]) -> list[list[Any]]:
     ]
 
 
-def _append(sheet: Worksheet, row: Sequence[Any]) -> None:
-    """A row of safe cells; text is typed as a string, so openpyxl never writes it as a formula."""
-    sheet.append([safe_cell(value) for value in row])
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"
-
-
 @router.get(
     "/api/reports/export.xlsx",
     summary="The period's report as an Excel workbook",
     response_class=StreamingResponse,
-    responses={200: {"content": {XLSX: {}}, "description": "an XLSX workbook"}},
+    responses=XLSX_RESPONSE,
 )
 def report_export(
     actor: BoardActor,
@@ -143,7 +131,7 @@ def report_export(
     assert sheet is not None
     sheet.title = "总览"
     last_day = (finish - timedelta(days=1)).date()
-    _append(sheet, ["统计周期", f"{begin.date()} 至 {last_day}"])
+    append_row(sheet, ["统计周期", f"{begin.date()} 至 {last_day}"])
     calls = totals.calls
     for label, value in (
         ("呼入量", calls.offered),
@@ -158,18 +146,18 @@ def report_export(
         ("解决率", _pct(totals.rates.solve)),
         ("响应率", _pct(totals.rates.response)),
     ):
-        _append(sheet, [label, value])
+        append_row(sheet, [label, value])
     header = ["名称", "受理量", "按时办结率", "回访率", "满意率", "解决率", "响应率"]
     for by, title in (("unit", "按单位"), ("district", "按区县"), ("category", "按类别"), ("day", "按日")):
         tab = book.create_sheet(title)
-        _append(tab, header)
+        append_row(tab, header)
         by_key: BreakdownBy = by  # type: ignore[assignment]
         for row in _rows(breakdown(session, start=begin, end=finish, by=by_key, rules=rules)):
-            _append(tab, row)
+            append_row(tab, row)
     ranking = book.create_sheet("单位排名")
-    _append(ranking, ["名次", "单位", "派单量", "按时办结率", "满意率", "解决率", "响应率", "得分"])
+    append_row(ranking, ["名次", "单位", "派单量", "按时办结率", "满意率", "解决率", "响应率", "得分"])
     for u in unit_ranking(session, start=begin, end=finish, rules=rules):
-        _append(
+        append_row(
             ranking,
             [
                 u.rank,
@@ -182,13 +170,7 @@ def report_export(
                 round(u.score, 4),
             ],
         )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    buffer.seek(0)
-    name = f"hotline-report-{begin.date()}-{last_day}.xlsx"
-    return StreamingResponse(
-        buffer, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return download(book, f"hotline-report-{begin.date()}-{last_day}.xlsx")
 
 
 @router.get("/api/units/me/figures", summary="The unit's own figures for a period (default: 30 days)")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-07 09:18:09.042742
+Create Date: 2026-12-07 12:20:48.101768
 """
 
 from collections.abc import Sequence
@@ -160,6 +160,34 @@ def upgrade() -> None:
     with op.batch_alter_table("user", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_user_unit_id"), ["unit_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_user_username"), ["username"], unique=True)
+
+    op.create_table(
+        "auditentry",
+        sa.Column("at", hotline.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("actor_name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("actor_role", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("target_kind", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("target_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("target_label", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("address", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("before", sa.JSON(), nullable=True),
+        sa.Column("after", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["actor_id"],
+            ["user.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("auditentry", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_auditentry_action"), ["action"], unique=False)
+        batch_op.create_index(batch_op.f("ix_auditentry_actor_id"), ["actor_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_auditentry_at"), ["at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_auditentry_target_id"), ["target_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_auditentry_target_kind"), ["target_kind"], unique=False)
 
     op.create_table(
         "seat",
@@ -747,6 +775,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_seat_code"))
 
     op.drop_table("seat")
+    with op.batch_alter_table("auditentry", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_auditentry_target_kind"))
+        batch_op.drop_index(batch_op.f("ix_auditentry_target_id"))
+        batch_op.drop_index(batch_op.f("ix_auditentry_at"))
+        batch_op.drop_index(batch_op.f("ix_auditentry_actor_id"))
+        batch_op.drop_index(batch_op.f("ix_auditentry_action"))
+
+    op.drop_table("auditentry")
     with op.batch_alter_table("user", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_user_username"))
         batch_op.drop_index(batch_op.f("ix_user_unit_id"))

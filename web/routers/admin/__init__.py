@@ -1,0 +1,15 @@
+"""The admin's screens and their API (``/admin``, ``/api/admin/...``): each area a module.
+
+``SECTIONS`` is the page's tab order: each key has a template ``admin/_KEY.html`` and a script
+``static/admin/KEY.js``.
+"""
+
+from fastapi import APIRouter
+
+from web.routers.admin import audit
+
+SECTIONS: list[tuple[str, str]] = [
+    ("audit", "操作日志"),
+]
+
+ROUTERS: list[APIRouter] = [audit.router]
