@@ -5,6 +5,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -81,3 +82,29 @@ def browser() -> Iterator[object]:
 def clean_shots() -> None:
     shutil.rmtree(SHOTS, ignore_errors=True)
     SHOTS.mkdir(exist_ok=True)
+
+
+PAGE_TIMEOUT_MS = 5000
+SCREENS = {"laptop": (1440, 900), "fullhd": (1920, 1080)}
+
+
+def signed_in_page(
+    browser: Any, server: LiveServer, username: str, *, size: tuple[int, int] = (1440, 900)
+) -> Any:
+    """A new browser context at ``size``, signed in through the real login form as ``username``.
+
+    Any dialog (alert/confirm) fails the test: the pages use toasts and inline confirmations.
+    """
+    from hotline.seed.data import DEMO_PASSWORD
+
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
+    page.on("dialog", lambda dialog: pytest.fail(f"a dialog opened: {dialog.message}"))
+    page.goto(server.url + "/login")
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+    return page
