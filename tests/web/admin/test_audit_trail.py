@@ -6,12 +6,13 @@ from datetime import UTC, datetime, timedelta
 from openpyxl import load_workbook
 
 from hotline.audit.service import record, snapshot
+from hotline.enums import Role
 from hotline.users.models import Actor
 from tests.web.conftest import World
 
 
 def _seed_entries(world: World) -> None:
-    admin = Actor(user_id=None, role="admin", name="系统管理员")
+    admin = Actor(user_id=None, role=Role.ADMIN, name="系统管理员")
     with world.session() as session:
         for i in range(3):
             record(
