@@ -21,6 +21,7 @@ from sqlmodel import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hotline.metrics.service import live_snapshot
+from hotline.metrics.staffing import staffing_now
 from web.deps import AppServices
 from web.ratelimit import client_address
 
@@ -38,8 +39,10 @@ class HotlineCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         services = self.services
+        now = services.clock.now()
         with Session(services.engine) as session:
-            snap = live_snapshot(session, now=services.clock.now(), rules=services.metric_rules)
+            snap = live_snapshot(session, now=now, rules=services.metric_rules)
+            staffing = staffing_now(session, now=now, rules=services.metric_rules)
         waiting = GaugeMetricFamily("hotline_queue_waiting", "Callers waiting or ringing in the queue now")
         waiting.add_metric([], snap.calls_waiting)
         yield waiting
@@ -65,6 +68,18 @@ class HotlineCollector(Collector):
         if today.service_level.value is not None:
             level.add_metric([], today.service_level.value)
         yield level
+        needed = GaugeMetricFamily(
+            "hotline_seats_needed", "Erlang C: seats on the phones the last hour's calls need for the target"
+        )
+        if staffing.seats_needed is not None:
+            needed.add_metric([], staffing.seats_needed)
+        yield needed
+        forecast = GaugeMetricFamily(
+            "hotline_service_level_forecast", "Erlang C: the level the seats on the phones now reach"
+        )
+        if staffing.level_now is not None:
+            forecast.add_metric([], staffing.level_now)
+        yield forecast
         tickets = GaugeMetricFamily("hotline_tickets_open", "Open tickets by status", labels=["status"])
         for status, count in snap.open_by_status.items():
             tickets.add_metric([status.value], count)

@@ -91,3 +91,13 @@ def test_the_sample_dashboard_names_only_metrics_that_exist(world: World) -> Non
     exported = {name for name, _ in samples(_scrape(world).get("/metrics").text)}
     exported |= {re.sub(r"_(bucket|count|sum)$", "", m) for m in exported} | set(BRIDGE_METRICS)
     assert named and named <= exported, named - exported
+
+
+def test_the_wallboard_and_the_metrics_agree_on_the_staffing(world: World) -> None:
+    for i in range(6):
+        ring_and_answer(world, linkedid=f"staff-{i}", seat="1001", number=f"1350000{i:04}")
+    board = world.login("supervisor").get("/api/wallboard").json()["staffing"]
+    assert board["arrivals"] == 6 and board["seats_on"] >= 1 and board["target_s"] == 15
+    found = samples(_scrape(world).get("/metrics").text)
+    assert found[("hotline_seats_needed", ())] == board["seats_needed"]
+    assert found[("hotline_service_level_forecast", ())] == board["level_now"]
