@@ -38,6 +38,7 @@ from web.routers import (
     live,
     open311,
     pages,
+    pingpong,
     public,
     reference,
     reports,
@@ -214,7 +215,8 @@ def create_app(
     app.add_middleware(errors.InternalErrors)
     prometheus.install(app, services)  # outside the 500 and the 413: it counts what clients got
     app.add_middleware(SecurityHeaders)
-    for module in (auth, reference, tickets, worklists, seats, assist, reports, open311, live, public, pages):
+    api = (auth, reference, tickets, worklists, pingpong, seats, assist, reports, open311, live)
+    for module in (*api, public, pages):
         app.include_router(module.router)
     app.include_router(calendar.router)
     for admin_router in admin.ROUTERS:
