@@ -25,18 +25,19 @@ def _bounce(
 ) -> Ticket:
     """Dispatch to units[0]; each unit returns it and the dispatcher sends it to the next."""
     ticket = make_ticket(world, clock.now(), title=title)
-    assert ticket.id is not None
-    ticket = svc.dispatch(world, ticket_id=ticket.id, unit_code=units[0], actor=DISPATCHER, now=clock.now())
+    tid = ticket.id
+    assert tid is not None
+    ticket = svc.dispatch(world, ticket_id=tid, unit_code=units[0], actor=DISPATCHER, now=clock.now())
     for current, nxt in itertools.pairwise(units):
         clock.advance(timedelta(hours=1))
         svc.return_ticket(
             world,
-            ticket_id=ticket.id,
+            ticket_id=tid,
             actor=unit_actor(world, current),
             now=clock.now(),
             reason="不属于本单位职责",
         )
-        ticket = svc.redispatch(world, ticket_id=ticket.id, actor=DISPATCHER, now=clock.now(), unit_code=nxt)
+        ticket = svc.redispatch(world, ticket_id=tid, actor=DISPATCHER, now=clock.now(), unit_code=nxt)
     return ticket
 
 
