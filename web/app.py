@@ -34,6 +34,7 @@ from web.routers import (
     admin,
     assist,
     auth,
+    brief,
     calendar,
     live,
     open311,
@@ -215,7 +216,7 @@ def create_app(
     app.add_middleware(errors.InternalErrors)
     prometheus.install(app, services)  # outside the 500 and the 413: it counts what clients got
     app.add_middleware(SecurityHeaders)
-    api = (auth, reference, tickets, worklists, pingpong, seats, assist, reports, open311, live)
+    api = (auth, reference, tickets, worklists, pingpong, seats, assist, reports, brief, open311, live)
     for module in (*api, public, pages):
         app.include_router(module.router)
     app.include_router(calendar.router)
