@@ -26,6 +26,9 @@ class UnitCreate(UnitBase):
 class UnitUpdate(SQLModel):
     name: str | None = None
     short_name: str | None = None
+    kind: UnitKind | None = None
+    district: str | None = Field(default=None, max_length=64)
+    parent_code: str | None = Field(default=None, description="the parent unit's code; empty: none")
     liaison_name: str | None = None
     liaison_phone: str | None = None
     hotline_number: str | None = None
