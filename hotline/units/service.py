@@ -23,7 +23,10 @@ def create_unit(session: Session, *, data: UnitCreate) -> Unit:
 
 def update_unit(session: Session, *, unit_id: int, data: UnitUpdate) -> Unit:
     unit = get_unit(session, unit_id=unit_id)
-    changes = data.model_dump(exclude_unset=True)
+    # None leaves a field as it is; only the parent can be set to none.
+    changes = {
+        k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None or k == "parent_code"
+    }
     if "name" in changes:
         changes["name"] = clean_text(changes["name"], field="单位名称", max_len=128)
     if "parent_code" in changes:

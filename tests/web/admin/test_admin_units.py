@@ -145,3 +145,17 @@ def test_refusals_are_in_chinese(world: World) -> None:
         "没有编号为 999999 的单位"
         in admin.patch("/api/admin/units/999999", json={"name": "某"}).json()["detail"]
     )
+
+
+def test_an_edit_leaves_out_what_it_does_not_name(world: World) -> None:
+    admin = world.login("admin")
+    housing = unit_id(world, "housing")
+    kept = admin.patch(f"/api/admin/units/{housing}", json={"kind": None, "active": None, "short_name": None})
+    assert kept.status_code == 200, kept.text
+    assert (kept.json()["kind"], kept.json()["active"], kept.json()["short_name"]) == (
+        "department",
+        True,
+        "住建局",
+    )
+    long = admin.patch(f"/api/admin/units/{housing}", json={"liaison_phone": "1" * 33})
+    assert long.status_code == 422 and "不能超过 32 个字符" in long.json()["detail"]

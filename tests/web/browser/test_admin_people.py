@@ -66,7 +66,7 @@ def test_the_admin_sets_up_a_unit_user_and_a_seat(browser: Any, live_server: Liv
     page.reload()
     _section(page, "users")
     lock = row.locator("td").nth(6)
-    assert lock.text_content().startswith("已锁定至 ")  # type: ignore[union-attr]
+    assert lock.text_content().startswith("已锁定至 ")
     assert row.locator("td").nth(5).text_content() == "5"
     row.locator("button", has_text="解锁").click()
     _toast(page, f"已解除 {username} 的锁定")
