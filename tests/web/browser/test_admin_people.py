@@ -14,6 +14,7 @@ from tests.web.browser.conftest import SCREENS, SHOTS, LiveServer, signed_in_pag
 pytestmark = pytest.mark.browser
 FITS = "document.documentElement.scrollWidth <= window.innerWidth"
 NEW_PASSWORD = "xin-mima-2026"
+OPERATORS = {"laptop": ("operator2", "话务员 王芳", "1002"), "fullhd": ("operator3", "话务员 刘洋", "1003")}
 
 
 def _section(page: Any, key: str) -> None:
@@ -93,7 +94,17 @@ def test_the_admin_sets_up_a_unit_user_and_a_seat(browser: Any, live_server: Liv
     assert clerk.url.endswith("/portal")
     clerk.context.close()
 
-    # 4. a seat set up and given to an operator
+    # 4. taking the account out of use asks once more (no dialog), then shows it as 停用
+    off = row.locator("button", has_text="停用")
+    off.click()
+    expect(off).to_have_text("确认停用？")
+    assert row.locator("td").nth(4).text_content() == "启用"  # nothing done on the first click
+    off.click()
+    _toast(page, f"已停用 {username}")
+    expect(row.locator("td").nth(4)).to_have_text("停用")
+    expect(row.locator("button", has_text="启用")).to_be_visible()
+
+    # 5. a seat set up and given to an operator
     _section(page, "seats")
     code = str(width)
     page.click("#seat-add summary")
@@ -106,13 +117,18 @@ def test_the_admin_sets_up_a_unit_user_and_a_seat(browser: Any, live_server: Liv
     expect(seat).to_be_visible()
     shown = seat.locator("td").all_text_contents()[:5]
     assert shown == [code, f"PJSIP/{code}", "专家坐席", "离线", "（无人）"]
-    seat.locator("select").select_option("operator1")
+    operator, name, old = OPERATORS[screen]
+    picker = seat.locator("select")
+    assert f"{name}（{operator}，现在坐席 {old}）" in picker.locator("option").all_text_contents()
+    picker.select_option(operator)
     seat.locator("button", has_text="分配").click()
-    _toast(page, f"坐席 {code} 已分配给 话务员 李艳（operator1）")
-    page.wait_for_selector(f"#seat-rows tr[data-code='{code}'] td:nth-child(5):has-text('话务员 李艳')")
+    _toast(page, f"坐席 {code} 已分配给 {name}（{operator}）")
+    expect(seat.locator("td").nth(4)).to_have_text(name)
+    left = page.locator(f"#seat-rows tr[data-code='{old}'] td").nth(4)
+    expect(left).to_have_text("（无人）")  # one seat each: the old one is free
     assert page.evaluate(FITS)
 
-    # 5. the widest table: every unit, inactive ones too, with a filter
+    # 6. the widest table: every unit, inactive ones too, with a filter
     _section(page, "units")
     assert page.locator("#unit-rows tr").count() > 10
     assert page.evaluate(FITS)

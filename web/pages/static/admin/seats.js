@@ -11,7 +11,8 @@ function row(seat, operators) {
   const assign = el("button", { type: "button" }, "分配");
   assign.addEventListener("click", async () => {
     const username = picker.value || null;
-    const done = username ? `坐席 ${seat.code} 已分配给 ${picker.selectedOptions[0].text}` : `坐席 ${seat.code} 已改为无人`;
+    const name = picker.selectedOptions[0].text.replace(/，现在坐席 .*）$/, "）");
+    const done = username ? `坐席 ${seat.code} 已分配给 ${name}` : `坐席 ${seat.code} 已改为无人`;
     const saved = await attempt(() => api(`/api/seats/${encodeURIComponent(seat.code)}/operator`, { method: "PUT", body: { username } }), done);
     if (saved) await load();
   });
@@ -27,7 +28,10 @@ function row(seat, operators) {
 async function load() {
   const [seats, users] = await Promise.all([attempt(() => api("/api/admin/seats")), attempt(() => api("/api/admin/users"))]);
   if (!seats || !users) return;
-  const operators = users.filter((u) => u.role === "operator" && u.active).map((u) => [u.username, `${u.display_name}（${u.username}）`]);
+  // An operator holds one seat: the picker says where each sits now, as assigning moves them.
+  const at = new Map(seats.filter((s) => s.operator_username).map((s) => [s.operator_username, s.code]));
+  const operators = users.filter((u) => u.role === "operator" && u.active)
+    .map((u) => [u.username, `${u.display_name}（${u.username}${at.has(u.username) ? `，现在坐席 ${at.get(u.username)}` : ""}）`]);
   fill("seat-rows", seats.map((s) => row(s, operators)), "还没有坐席");
 }
 
