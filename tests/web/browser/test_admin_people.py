@@ -1,6 +1,7 @@
 """The admin's people sections in a browser: an account made, unlocked and given a new password that
 then works; a seat set up and assigned; and every section fits the screen, wide tables and all."""
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -130,6 +131,7 @@ def test_the_admin_sets_up_a_unit_user_and_a_seat(browser: Any, live_server: Liv
 
     # 6. the widest table: every unit, inactive ones too, with a filter
     _section(page, "units")
+    expect(page.locator("#unit-total")).to_have_text(re.compile(r"^共 \d+ 个$"))
     assert page.locator("#unit-rows tr").count() > 10
     assert page.evaluate(FITS)
     page.fill("#unit-filter", "住建")
