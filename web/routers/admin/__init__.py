@@ -6,10 +6,13 @@
 
 from fastapi import APIRouter
 
-from web.routers.admin import audit
+from web.routers.admin import audit, seats, units, users
 
 SECTIONS: list[tuple[str, str]] = [
     ("audit", "操作日志"),
+    ("users", "用户与锁定"),
+    ("seats", "坐席"),
+    ("units", "单位"),
 ]
 
-ROUTERS: list[APIRouter] = [audit.router]
+ROUTERS: list[APIRouter] = [audit.router, users.router, seats.router, units.router]
