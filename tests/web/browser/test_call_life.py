@@ -132,7 +132,7 @@ def test_the_public_form_and_progress_page(browser: Any, live_server: LiveServer
     page.fill("#caller_phone", "13600002222")
     page.keyboard.press("Enter")
     page.wait_for_selector("#status")
-    assert page.text_content("#status") == "待派单"
+    assert page.text_content("#status") == "已受理，正在分派"
     page.screenshot(path=str(SHOTS / "public-progress.png"), full_page=True)
     context.close()
 
