@@ -207,3 +207,26 @@ def test_a_refusal_says_why_in_plain_words_and_a_merge_says_it_is_handled_with_o
     post_ok(dispatcher, f"/api/tickets/{second_id}/merge", {"master_id": first_id})
     assert _status(_lookup(citizen, second_code)) == "已与其他诉求合并办理"
     assert _status(_lookup(citizen, first_code)) == "已受理，正在分派"
+
+
+def test_every_page_has_the_favicon_and_only_admins_see_the_api_docs_link(world: World) -> None:
+    icon = world.client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert b"12345" in icon.content and world.client.get("/favicon.svg").content == icon.content
+    anonymous = TestClient(world.app)
+    for path in ("/login", "/public", "/public/mailbox", "/public/progress"):
+        assert '<link rel="icon" href="/favicon.svg"' in anonymous.get(path).text, path
+    pages = {
+        "operator1": ["/seat"],
+        "dispatcher": ["/intake", "/desk", "/reports"],
+        "unit_housing": ["/portal"],
+        "supervisor": ["/desk", "/wallboard"],
+        "admin": ["/admin"],
+    }
+    for username, paths in pages.items():
+        client = world.login(username)
+        for path in paths:
+            page = client.get(path)
+            assert page.status_code == 200, (username, path)
+            assert '<link rel="icon" href="/favicon.svg"' in page.text, path
+            assert ('href="/docs"' in page.text) == (username == "admin"), (username, path)
