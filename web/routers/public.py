@@ -52,20 +52,20 @@ class Inbox:
 
 
 WEB_FORM = Inbox(
-    "web",
-    Channel.WEB,
-    "/public",
-    "12345 网上留言",
-    "反映问题、咨询政策、提出建议，由12345热线受理并转交承办单位办理。",
-    Actor(role=Role.CHANNEL, name="网站留言"),
+    key="web",
+    channel=Channel.WEB,
+    path="/public",
+    heading="12345 网上留言",
+    intro="反映问题、咨询政策、提出建议，由12345热线受理并转交承办单位办理。",
+    actor=Actor(role=Role.CHANNEL, name="网站留言"),
 )
 MAILBOX = Inbox(
-    "mailbox",
-    Channel.MAILBOX,
-    "/public/mailbox",
-    "市长信箱",
-    "写给市长的来信由12345热线统一受理，转交承办单位办理，一般在5个工作日内答复。",
-    Actor(role=Role.CHANNEL, name="市长信箱"),
+    key="mailbox",
+    channel=Channel.MAILBOX,
+    path="/public/mailbox",
+    heading="市长信箱",
+    intro="写给市长的来信由12345热线统一受理，转交承办单位办理，一般在5个工作日内答复。",
+    actor=Actor(role=Role.CHANNEL, name="市长信箱"),
 )
 INBOXES = (WEB_FORM, MAILBOX)
 LIMITS = {
@@ -75,8 +75,6 @@ LIMITS = {
     "content_min": CONTENT_MIN,
     "content_max": CONTENT_MAX,
 }
-
-
 FAVICON = Path(__file__).resolve().parent.parent / "pages" / "static" / "favicon.svg"
 
 
