@@ -25,6 +25,40 @@ STATUS = {
     TicketStatus.REJECTED: "不予受理",
     TicketStatus.MERGED: "已并案",
 }
+# What a citizen reads on the public progress page: the stage in plain words, never the hotline's
+# internal status names (a return to the dispatchers is still "being assigned" to the citizen).
+PUBLIC_STATUS = {
+    TicketStatus.DRAFT: "已受理，正在分派",
+    TicketStatus.DISPATCHED: "已转交承办单位办理",
+    TicketStatus.HANDLING: "承办单位正在办理",
+    TicketStatus.RETURNED: "已受理，正在分派",
+    TicketStatus.REPLIED: "承办单位已答复，等待回访",
+    TicketStatus.CLOSED: "已办结",
+    TicketStatus.REJECTED: "不予受理",
+    TicketStatus.MERGED: "已与其他诉求合并办理",
+}
+# Why a request was not accepted, as the citizen is told it.
+PUBLIC_REJECT_REASON = {
+    RejectReason.EMERGENCY: "属于紧急情况，请直接拨打 110 / 119 / 120",
+    RejectReason.OUT_OF_SCOPE: "不属于12345热线受理范围，请向有关部门反映",
+    RejectReason.HARASSMENT: "不符合受理要求",
+    RejectReason.NO_CONTENT: "诉求内容不明确，请写清具体事项后重新提交",
+}
+# The steps of the ticket's timeline the citizen sees (timeline action → words); others stay inside.
+PUBLIC_STEP = {
+    "create": "已受理",
+    "dispatch": "已转交承办单位",
+    "redispatch": "已改由其他承办单位办理",
+    "sign": "承办单位已签收",
+    "approve_extension": "办理期限已延长",
+    "reply": "承办单位已答复",
+    "callback_satisfied": "已回访，办结",
+    "callback_unsatisfied": "已回访，重新办理",
+    "callback_unreachable": "回访未接通，办结",
+    "close_on_spot": "已答复，办结",
+    "reject": "不予受理",
+    "merge": "已与其他诉求合并办理",
+}
 NATURE = {
     Nature.CONSULTATION: "咨询",
     Nature.HELP: "求助",

@@ -23,7 +23,7 @@ def _submit(client: TestClient, **fields: Any) -> str:
         "caller_name": "李四",
         "caller_phone": "13700001111",
         "title": "路面坑洼",
-        "content": "宝庆路路面坑洼积水",
+        "content": "宝庆路路面坑洼积水，车辆难行",
     }
     data.update(fields)
     response = client.post("/public", data={**data, "csrf_token": token})
@@ -44,7 +44,7 @@ def test_the_public_form_makes_a_web_ticket_and_the_code_shows_its_progress(worl
         "/public/progress",
         data={"query_code": code.group(1).lower(), "caller_phone": "13700001111", "csrf_token": token},
     )
-    assert page.status_code == 200 and "待派单" in page.text and "已受理" in page.text
+    assert page.status_code == 200 and "已受理，正在分派" in page.text and "待派单" not in page.text
     wrong = client.post(
         "/public/progress",
         data={"query_code": code.group(1), "caller_phone": "13700009999", "csrf_token": token},

@@ -19,7 +19,7 @@ FORM = {
     "caller_name": "李四",
     "caller_phone": "13700001111",
     "title": "路面坑洼",
-    "content": "宝庆路路面坑洼积水",
+    "content": "宝庆路路面坑洼积水，车辆难行",
 }
 
 

@@ -22,6 +22,7 @@ from hotline.categories.models import Category
 from hotline.categories.service import get_category_by_code, list_categories
 from hotline.enums import OPEN_STATUSES, Channel, Role, TicketStatus
 from hotline.errors import NotFound, PermissionDenied
+from hotline.tickets.citizen import TITLE_MIN, check_citizen_request
 from hotline.tickets.models import Ticket, TicketCreate
 from hotline.tickets.service import create_ticket, get_ticket_by_number, list_tickets, mask_phone
 from hotline.users.models import Actor
@@ -195,8 +196,10 @@ def create_request(
     key = _check_key(services, header_key, api_key)
     _within_post_limit(services, key)
     category = get_category_by_code(session, code=service_code)
+    check_citizen_request(caller_phone=phone, content=description, phone_required=False)
     suggestion = services.classifier.suggest(f"{description} {address_string}")
-    title = description.strip().splitlines()[0][:60] if description.strip() else category.name
+    first_line = description.strip().splitlines()[0][:60]
+    title = first_line if len(first_line) >= TITLE_MIN else f"{category.name}：{first_line}"
     data = TicketCreate(
         channel=Channel.API,
         caller_name=f"{last_name}{first_name}",

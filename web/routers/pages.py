@@ -114,8 +114,9 @@ def desk_page(
 def intake_page(
     request: Request, actor: IntakeActor, user: CurrentUser, data: BrowserSessionDep, services: ServicesDep
 ) -> Response:
-    """The ticket form without a call (dispatchers recording a letter or a walk-in)."""
-    return _page(request, services, user, data, "seat.html", title="工单录入")
+    """The ticket form without a call (dispatchers recording a letter or a walk-in): no call bar,
+    no screen pop and no transfer buttons, which need a seat on the phone."""
+    return _page(request, services, user, data, "seat.html", title="工单录入", calls=False)
 
 
 @router.get("/wallboard", response_class=HTMLResponse)

@@ -1,18 +1,31 @@
-"""The public web form (no login): a ticket and a query code; the progress page by code and phone.
+"""The public pages (no login): the web form and the mayor's mailbox (市长信箱), each making a
+ticket of its channel and giving a query code; the progress page by code and phone, in the
+citizen's words (``labels.PUBLIC_STATUS``), never the hotline's internal notes or names.
 
 Both are rate-limited per client address (``web.ratelimit``): a refused request does nothing and
 gets the page again with HTTP 429, a Chinese message and ``Retry-After``.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from hotline.enums import Channel, Nature, Role, TicketStatus
 from hotline.errors import DomainError, NotFound
+from hotline.tickets.citizen import (
+    CONTENT_MAX,
+    CONTENT_MIN,
+    PHONE_PATTERN,
+    TITLE_MAX,
+    TITLE_MIN,
+    citizen_request_errors,
+)
 from hotline.tickets.models import Ticket, TicketCreate
 from hotline.tickets.service import create_ticket, find_ticket_for_citizen
 from hotline.timeline.service import list_events
@@ -24,21 +37,52 @@ from web.routers.common import announce
 from web.security import check_csrf
 
 router = APIRouter(route_class=TransactionPerHop, include_in_schema=False)
-WEB_FORM = Actor(role=Role.CHANNEL, name="网站留言")
-PUBLIC_STEPS = {
-    "create": "已受理",
-    "dispatch": "已派发承办单位",
-    "redispatch": "已改派承办单位",
-    "sign": "承办单位已签收",
-    "approve_extension": "办理期限已延长",
-    "reply": "承办单位已答复",
-    "callback_satisfied": "已回访，办结",
-    "callback_unsatisfied": "已回访，重新办理",
-    "callback_unreachable": "回访未接通，办结",
-    "close_on_spot": "已答复，办结",
-    "reject": "不予受理",
-    "merge": "已与同类诉求合并办理",
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """A public way in: the web form or the mayor's mailbox; the same form, its own channel."""
+
+    key: str
+    channel: Channel
+    path: str
+    heading: str
+    intro: str
+    actor: Actor
+
+
+WEB_FORM = Inbox(
+    key="web",
+    channel=Channel.WEB,
+    path="/public",
+    heading="12345 网上留言",
+    intro="反映问题、咨询政策、提出建议，由12345热线受理并转交承办单位办理。",
+    actor=Actor(role=Role.CHANNEL, name="网站留言"),
+)
+MAILBOX = Inbox(
+    key="mailbox",
+    channel=Channel.MAILBOX,
+    path="/public/mailbox",
+    heading="市长信箱",
+    intro="写给市长的来信由12345热线统一受理，转交承办单位办理，一般在5个工作日内答复。",
+    actor=Actor(role=Role.CHANNEL, name="市长信箱"),
+)
+INBOXES = (WEB_FORM, MAILBOX)
+LIMITS = {
+    "phone_pattern": PHONE_PATTERN,
+    "title_min": TITLE_MIN,
+    "title_max": TITLE_MAX,
+    "content_min": CONTENT_MIN,
+    "content_max": CONTENT_MAX,
 }
+FAVICON = Path(__file__).resolve().parent.parent / "pages" / "static" / "favicon.svg"
+
+
+@router.get("/favicon.ico")
+@router.get("/favicon.svg")
+def favicon() -> FileResponse:
+    """The icon (12345 on the hotline's blue) where browsers look for it without a <link>, too."""
+    return FileResponse(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
 
 
 def _form_page(
@@ -81,9 +125,111 @@ def _too_many(verdict: Verdict, what: str) -> tuple[str, dict[str, str]]:
     return f"{what}过于频繁，请约 {minutes} 分钟后再试", {"Retry-After": str(verdict.retry_after_s)}
 
 
+def _inbox_page(
+    request: Request,
+    services: ServicesDep,
+    inbox: Inbox,
+    *,
+    values: dict[str, object],
+    errors: dict[str, str] | None = None,
+    error: str = "",
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The form of ``inbox``, with what the citizen typed and each fault beside its field."""
+    return _form_page(
+        request,
+        services,
+        "public_form.html",
+        status=status,
+        headers=headers,
+        inbox=inbox,
+        inboxes=INBOXES,
+        limits=LIMITS,
+        values=values,
+        errors=errors or {},
+        error=error,
+    )
+
+
+async def _submit(
+    request: Request,
+    services: AppServices,
+    session: Session,
+    now: datetime,
+    inbox: Inbox,
+    *,
+    values: dict[str, str],
+    nature: Nature,
+    confidential: bool,
+) -> Response:
+    await check_csrf(request, services.codec.read(request))
+    shown: dict[str, object] = {**values, "nature": nature.value, "confidential": confidential}
+    verdict = await _hit(request, services, form_rule(services))
+    if not verdict.allowed:
+        error, headers = _too_many(verdict, "提交")
+        return _inbox_page(request, services, inbox, values=shown, error=error, status=429, headers=headers)
+    errors = citizen_request_errors(
+        caller_name=values["caller_name"],
+        caller_phone=values["caller_phone"],
+        title=values["title"],
+        content=values["content"],
+    )
+    if errors:
+        return _inbox_page(request, services, inbox, values=shown, errors=errors, status=422)
+
+    def record() -> Ticket:
+        suggestion = services.classifier.suggest(
+            f"{values['title']}。{values['content']} {values['address']}"
+        )
+        data = TicketCreate(
+            channel=inbox.channel,
+            caller_name=values["caller_name"],
+            caller_phone=values["caller_phone"].strip(),
+            title=values["title"],
+            content=values["content"],
+            address=values["address"],
+            nature=nature,
+            confidential=confidential,
+            district=suggestion.district or "",
+            street=suggestion.street or "",
+            suggested_unit_code=suggestion.units[0].unit_code if suggestion.units else None,
+        )
+        ticket = create_ticket(session, data=data, actor=inbox.actor, now=now, rules=services.rules)
+        announce(session, services, ticket, "create")
+        return ticket
+
+    try:
+        ticket = await run_db(session, record)
+    except DomainError as err:
+        return _inbox_page(request, services, inbox, values=shown, error=str(err), status=422)
+    return _form_page(
+        request,
+        services,
+        "public_done.html",
+        inbox=inbox,
+        number=ticket.number,
+        query_code=ticket.query_code,
+    )
+
+
+Name = Annotated[str, Form(max_length=64)]
+Phone = Annotated[str, Form(max_length=32)]
+Title = Annotated[str, Form(max_length=TITLE_MAX * 2)]  # the rule's own limit gives the message
+Content = Annotated[str, Form(max_length=CONTENT_MAX * 2)]
+Address = Annotated[str, Form(max_length=200)]
+NatureField = Annotated[Nature, Form()]
+Confidential = Annotated[bool, Form()]
+
+
 @router.get("/public", response_class=HTMLResponse)
 def public_form(request: Request, services: ServicesDep) -> Response:
-    return _form_page(request, services, "public_form.html", error="", values={})
+    return _inbox_page(request, services, WEB_FORM, values={})
+
+
+@router.get("/public/mailbox", response_class=HTMLResponse)
+def mailbox_form(request: Request, services: ServicesDep) -> Response:
+    return _inbox_page(request, services, MAILBOX, values={})
 
 
 @router.post("/public", response_class=HTMLResponse)
@@ -92,58 +238,56 @@ async def public_submit(
     services: ServicesDep,
     session: SessionDep,
     now: NowDep,
-    caller_name: Annotated[str, Form(max_length=64)],
-    caller_phone: Annotated[str, Form(max_length=32)],
-    title: Annotated[str, Form(max_length=200)],
-    content: Annotated[str, Form(max_length=5000)],
-    address: Annotated[str, Form(max_length=200)] = "",
-    nature: Annotated[Nature, Form()] = Nature.OTHER,
-    confidential: Annotated[bool, Form()] = False,
+    caller_name: Name = "",
+    caller_phone: Phone = "",
+    title: Title = "",
+    content: Content = "",
+    address: Address = "",
+    nature: NatureField = Nature.OTHER,
+    confidential: Confidential = False,
 ) -> Response:
-    await check_csrf(request, services.codec.read(request))
-    values = {
+    values = _values(caller_name, caller_phone, title, content, address)
+    return await _submit(
+        request, services, session, now, WEB_FORM, values=values, nature=nature, confidential=confidential
+    )
+
+
+@router.post("/public/mailbox", response_class=HTMLResponse)
+async def mailbox_submit(
+    request: Request,
+    services: ServicesDep,
+    session: SessionDep,
+    now: NowDep,
+    caller_name: Name = "",
+    caller_phone: Phone = "",
+    title: Title = "",
+    content: Content = "",
+    address: Address = "",
+    nature: NatureField = Nature.OTHER,
+    confidential: Confidential = False,
+) -> Response:
+    values = _values(caller_name, caller_phone, title, content, address)
+    return await _submit(
+        request, services, session, now, MAILBOX, values=values, nature=nature, confidential=confidential
+    )
+
+
+def _values(caller_name: str, caller_phone: str, title: str, content: str, address: str) -> dict[str, str]:
+    return {
         "caller_name": caller_name,
         "caller_phone": caller_phone,
         "title": title,
         "content": content,
         "address": address,
     }
-    verdict = await _hit(request, services, form_rule(services))
-    if not verdict.allowed:
-        error, headers = _too_many(verdict, "提交")
-        return _form_page(
-            request, services, "public_form.html", status=429, headers=headers, error=error, values=values
-        )
-    if not caller_phone.strip():
-        error = "请填写联系电话，以便答复和回访"
-        return _form_page(request, services, "public_form.html", status=422, error=error, values=values)
 
-    def record() -> Ticket:
-        suggestion = services.classifier.suggest(f"{title}。{content} {address}")
-        data = TicketCreate(
-            channel=Channel.WEB,
-            caller_name=caller_name,
-            caller_phone=caller_phone,
-            title=title,
-            content=content,
-            address=address,
-            nature=nature,
-            confidential=confidential,
-            district=suggestion.district or "",
-            street=suggestion.street or "",
-            suggested_unit_code=suggestion.units[0].unit_code if suggestion.units else None,
-        )
-        ticket = create_ticket(session, data=data, actor=WEB_FORM, now=now, rules=services.rules)
-        announce(session, services, ticket, "create")
-        return ticket
 
-    try:
-        ticket = await run_db(session, record)
-    except DomainError as err:
-        return _form_page(request, services, "public_form.html", status=422, error=str(err), values=values)
-    return _form_page(
-        request, services, "public_done.html", number=ticket.number, query_code=ticket.query_code
-    )
+def public_status(ticket: Ticket) -> str:
+    """The ticket's stage as the citizen reads it; a refusal says why, in plain words."""
+    label = labels.PUBLIC_STATUS[ticket.status]
+    if ticket.status == TicketStatus.REJECTED and ticket.reject_reason:
+        return f"{label}：{labels.PUBLIC_REJECT_REASON[ticket.reject_reason]}"
+    return label
 
 
 @router.get("/public/progress", response_class=HTMLResponse)
@@ -178,9 +322,9 @@ async def progress(
         ticket = find_ticket_for_citizen(session, query_code=query_code, phone=caller_phone)
         assert ticket.id is not None
         steps = [
-            (event.at, PUBLIC_STEPS[event.action])
+            (event.at, labels.PUBLIC_STEP[event.action])
             for event in list_events(session, ticket_id=ticket.id)
-            if event.action in PUBLIC_STEPS
+            if event.action in labels.PUBLIC_STEP
         ]
         return ticket, steps
 
@@ -192,18 +336,19 @@ async def progress(
             services,
             "public_progress.html",
             status=404,
-            error="未找到：请核对查询码和手机号",
+            error="未找到：请核对查询码和联系电话",
             ticket=None,
             steps=[],
         )
-    reply = ticket.reply_text if ticket.status in {TicketStatus.REPLIED, TicketStatus.CLOSED} else ""
+    answered = {TicketStatus.REPLIED, TicketStatus.CLOSED, TicketStatus.MERGED}  # merged: the master's
+    reply = ticket.reply_text if ticket.status in answered else ""
     return _form_page(
         request,
         services,
         "public_progress.html",
         error="",
         ticket=ticket,
-        status_label=labels.STATUS[ticket.status],
+        status_label=public_status(ticket),
         reply=reply,
         steps=steps,
         tz=services.rules.timezone,

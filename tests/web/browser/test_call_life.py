@@ -48,6 +48,7 @@ def test_a_call_from_pop_to_callback_and_the_wallboard(browser: Any, live_server
     seat.keyboard.press("Tab")
     seat.keyboard.type("楼上装修噪音，晚上十点以后还在电钻 " + XSS)
     seat.select_option("#unit_code", "housing")
+    seat.select_option("#nature", "complaint")  # 性质 has no default: the operator chooses
     seat.focus("#content")
     seat.keyboard.press("Alt+d")
     seat.wait_for_selector("#form-result:has-text('已派至')")
@@ -121,7 +122,7 @@ def test_the_public_form_and_progress_page(browser: Any, live_server: LiveServer
     page.fill("#caller_phone", "13600002222")
     page.keyboard.press("Enter")
     page.wait_for_selector("#status")
-    assert page.text_content("#status") == "待派单"
+    assert page.text_content("#status") == "已受理，正在分派"
     page.screenshot(path=str(SHOTS / "public-progress.png"), full_page=True)
     context.close()
 

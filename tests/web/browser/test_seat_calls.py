@@ -247,6 +247,7 @@ def test_an_unsaved_form_survives_the_next_call_and_a_reload(browser: Any, sim_s
     page.wait_for_selector("#drafts li[data-draft='draft-b']")
 
     # a saved ticket clears its draft; the ticket belongs to the first call
+    page.select_option("#nature", "help")  # 性质 has no default: the operator chooses
     page.click("#btn-save")
     page.wait_for_selector("#form-result:has-text('已保存工单')")
     assert page.locator("#drafts li[data-draft='draft-a']").count() == 0

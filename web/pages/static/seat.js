@@ -1,6 +1,7 @@
 // 坐席工作台: the call bar (callbar.js), screen pop, ticket form with live suggestions and local
 // drafts (drafts.js), duplicates, knowledge, callbacks. The form is never replaced while it holds
 // unsaved typing: a newer call waits in a banner until the operator switches to it.
+// /intake serves the same form without the phone (data-calls empty): no call bar, pop or dialling.
 import { api, attempt, debounce, el, fill, live, text, toast, when } from "/static/common.js";
 import { applyButtons, command, liveCall, onSeat, refreshSeat, startCallBar, transferCall } from "/static/callbar.js";
 import { DraftStore } from "/static/drafts.js";
@@ -15,16 +16,57 @@ let popShown = "";          // linkedid of the call in the pop panel
 let pending = null;         // a newer call's pop waiting in the banner
 const pops = new Map();     // screen pops as the live feed brought them, by linkedid
 let units = [];
+const MAX_CO_UNITS = 10; // what the dispatch API takes
 
 async function loadReference() {
   const [unitList, categories] = await Promise.all([api("/api/units"), api("/api/categories")]);
   units = unitList.filter((u) => u.kind !== "expert");
   const options = units.map((u) => el("option", { value: u.code }, u.short_name || u.name));
   $("unit_code").replaceChildren(el("option", { value: "" }, "—"), ...options);
-  $("co_units").replaceChildren(...units.map((u) => el("option", { value: u.code }, u.short_name || u.name)));
+  $("co_units").replaceChildren(...units.map((u) => el("label", { "data-name": `${u.name} ${u.short_name || ""} ${u.code}` },
+    el("input", { type: "checkbox", value: u.code, name: "co_unit" }), u.short_name || u.name)));
+  showCoUnits();
   $("category_id").replaceChildren(el("option", { value: "" }, "—"),
     ...categories.filter((c) => c.parent_id !== null).map((c) => el("option", { value: c.id }, c.name)));
   return unitList;
+}
+
+// --- 协办单位: every unit, filtered by name; the chosen ones as chips that remove themselves ------
+const coBoxes = () => [...$("co_units").querySelectorAll("input[type=checkbox]")];
+const coUnits = () => coBoxes().filter((b) => b.checked).map((b) => b.value);
+function setCoUnits(codes) {
+  for (const box of coBoxes()) box.checked = codes.includes(box.value);
+  showCoUnits();
+}
+/** The list, the chips and the count follow the boxes; the lead unit cannot also be a co-unit. */
+function showCoUnits() {
+  const lead = $("unit_code").value;
+  const words = $("co-filter").value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+  for (const box of coBoxes()) {
+    const label = box.parentElement;
+    if (box.value === lead) box.checked = false;
+    box.disabled = box.value === lead;
+    label.classList.toggle("disabled", box.disabled);
+    const name = label.dataset.name.toLowerCase();
+    label.classList.toggle("hidden", !box.checked && !words.every((w) => name.includes(w)));
+  }
+  const chosen = coBoxes().filter((b) => b.checked);
+  const codes = chosen.map((b) => b.value).join(",");
+  if ($("co-chosen").dataset.codes === codes) return; // same chips: keep the nodes (a click may be on one)
+  $("co-chosen").dataset.codes = codes;
+  $("co-chosen").replaceChildren(...chosen.map((b) => el("button", {
+    type: "button", "data-co": b.value, "aria-label": "移除协办单位 " + b.parentElement.textContent,
+    onclick: () => { b.checked = false; showCoUnits(); typed(); },
+  }, b.parentElement.textContent, " ×")));
+  text("co-count", chosen.length ? `（已选 ${chosen.length} 个）` : "（可多选）");
+}
+function coUnitPicked(event) {
+  if (event.target.type !== "checkbox") return;
+  if (event.target.checked && coUnits().length > MAX_CO_UNITS) {
+    event.target.checked = false;
+    toast(`协办单位最多选 ${MAX_CO_UNITS} 个`, true);
+  }
+  showCoUnits();
 }
 
 // --- screen pop --------------------------------------------------------------------------------
@@ -50,8 +92,15 @@ function showPop(pop, call, live) {
   const callback = call.direction === "outbound" && call.ticket_id;
   const kind = call.direction === "outbound" ? (callback ? "回访外呼" : "外呼") : "通话";
   text("pop-linkedid", kind + " " + pop.linkedid + (pop.answered_at ? " · 接听 " + when(pop.answered_at) : ""));
-  $("pop-repeat").classList.toggle("hidden", !pop.repeat_caller);
-  $("pop-repeat").textContent = "重复来电（30天内 " + pop.previous_calls + " 次，在办 " + pop.open_tickets.length + " 件）";
+  // Only what is there: "30天内 0 次" says nothing; a caller never heard from is a first call.
+  const seen = [];
+  if (pop.previous_calls) seen.push(`30天内来电 ${pop.previous_calls} 次`);
+  if (pop.open_tickets.length) seen.push(`在办 ${pop.open_tickets.length} 件`);
+  const first = !pop.repeat_caller && !pop.recent_tickets.length;
+  $("pop-repeat").classList.toggle("hidden", !pop.repeat_caller && !first);
+  $("pop-repeat").classList.toggle("repeat", pop.repeat_caller);
+  $("pop-repeat").classList.toggle("pop-first", !pop.repeat_caller);
+  $("pop-repeat").textContent = pop.repeat_caller ? "重复来电" + (seen.length ? `（${seen.join("，")}）` : "") : "首次来电";
   $("pop-open").replaceChildren(...pop.open_tickets.map(ticketItem));
   $("pop-history").replaceChildren(...pop.recent_tickets.map(ticketItem));
   if (callback) return; // a callback is recorded on its ticket (回访工作单), not as a new ticket
@@ -79,7 +128,7 @@ function snapshot() {
   return {
     linkedid: form.linkedid, caller_number: form.number || $("caller_phone").value, fields,
     confidential: $("confidential").checked,
-    co_units: [...$("co_units").selectedOptions].map((o) => o.value),
+    co_units: coUnits(),
     ticket: ticket ? { id: ticket.id, number: ticket.number, status: ticket.status } : null,
   };
 }
@@ -106,6 +155,7 @@ function blankForm(id, linkedid = "", number = "") {
   ticket = null;
   form = { id, linkedid, number, dirty: false };
   $("ticket-form").reset();
+  showCoUnits();
   $("call_linkedid").value = linkedid;
   $("ticket-number").classList.add("hidden");
   text("form-result", "");
@@ -128,7 +178,7 @@ function restore(draft) {
   blankForm(draft.id, draft.linkedid || "", draft.caller_number || "");
   for (const name of FIELDS) if (draft.fields && name in draft.fields) $(name).value = draft.fields[name];
   $("confidential").checked = Boolean(draft.confidential);
-  for (const option of $("co_units").options) option.selected = (draft.co_units || []).includes(option.value);
+  setCoUnits(draft.co_units || []);
   ticket = draft.ticket || null;
   form.dirty = true; // it was kept because it holds work not saved as a ticket yet
   showTicketNumber();
@@ -197,6 +247,7 @@ function formData() {
 }
 async function save() {
   if (!$("title").value.trim() || !$("content").value.trim()) { toast("请填写标题和诉求内容", true); $("title").focus(); return null; }
+  if (!$("nature").value) { toast("请选择诉求性质（咨询、求助、投诉……）", true); $("nature").focus(); return null; }
   const owner = form.id;
   let saved;
   if (ticket) {
@@ -225,7 +276,7 @@ async function dispatch() {
   if (!unit) { toast("请选择承办单位", true); $("unit_code").focus(); return; }
   const saved = await savedTicket();
   if (!saved) return;
-  const co = [...$("co_units").selectedOptions].map((o) => o.value).filter((c) => c !== unit);
+  const co = coUnits().filter((c) => c !== unit);
   const done = await attempt(() => api(`/api/tickets/${saved.id}/dispatch`, { method: "POST", body: { unit_code: unit, co_unit_codes: co } }));
   if (done) {
     text("form-result", `工单 ${done.number} 已派至 ${done.lead_unit_name}，签收时限 ${when(done.sign_due_at)}`);
@@ -293,7 +344,8 @@ function showSuggestion(s) {
   if (s.street && !$("street").value) $("street").value = s.street;
   const banner = $("emergency");
   if (s.emergency) {
-    text("emergency-text", `紧急情况（${s.emergency.reason}：“${s.emergency.matched}”），请立即转 ${s.emergency.transfer_to}`);
+    const act = calls ? "请立即转" : "请告知诉求人立即拨打";
+    text("emergency-text", `紧急情况（${s.emergency.reason}：“${s.emergency.matched}”），${act} ${s.emergency.transfer_to}`);
     banner.classList.remove("hidden");
     banner.querySelector(`[data-transfer="${s.emergency.transfer_to}"]`)?.focus();
   } else banner.classList.add("hidden");
@@ -340,15 +392,15 @@ async function refreshWorklists() {
         el("button", { type: "button", onclick: () => record({ reached: true, satisfaction: "basically_satisfied" }) }, "基本满意"),
         el("button", { type: "button", onclick: () => record({ reached: true, satisfaction: "unsatisfied" }) }, "不满意"),
         el("button", { type: "button", onclick: () => record({ reached: false }) }, "未接通"),
-        t.caller_phone && operator ? el("button", { type: "button", "data-dial": t.caller_phone, onclick: () => dial(t.caller_phone, t.id) }, "拨打") : null));
+        t.caller_phone && calls ? el("button", { type: "button", "data-dial": t.caller_phone, onclick: () => dial(t.caller_phone, t.id) }, "拨打") : null));
   }), "暂无待回访");
   fill("missed", missed.map((c) => el("tr", { "data-call": c.linkedid },
     el("td", {}, c.caller_number || "未显示"),
     el("td", {}, when(c.joined_at)),
     el("td", {},
-      operator ? el("button", { type: "button", "data-dial": c.caller_number, onclick: () => dial(c.caller_number) }, "回拨") : null,
+      calls ? el("button", { type: "button", "data-dial": c.caller_number, onclick: () => dial(c.caller_number) }, "回拨") : null,
       el("button", { type: "button", onclick: () => attempt(() => api(`/api/calls/${c.id}/worklist-done`, { method: "POST", body: { note: "已回拨" } })).then(refreshWorklists) }, "已回拨")))), "暂无漏接");
-  if (operator) applyButtons();
+  if (calls) applyButtons();
 }
 
 // --- wiring ------------------------------------------------------------------------------------
@@ -368,7 +420,7 @@ function pickSuggestion(index) {
   const button = document.querySelectorAll("#suggest-units button")[index];
   if (button) button.click();
 }
-const operator = document.body.dataset.role === "operator";
+const calls = Boolean($("seat-page").dataset.calls); // the seat page, with the phone
 const typed = () => { form.dirty = true; autosave(); };
 $("ticket-form").addEventListener("input", typed);
 $("ticket-form").addEventListener("change", typed);
@@ -378,6 +430,12 @@ $("btn-new").addEventListener("click", newTicket);
 $("btn-reject").addEventListener("click", rejectTicket);
 $("btn-switch").addEventListener("click", switchToPending);
 $("kb-form").addEventListener("submit", searchKnowledge);
+$("co_units").addEventListener("change", coUnitPicked);
+$("unit_code").addEventListener("change", showCoUnits);
+// Filtering is not typing into the ticket: the form stays as clean (or dirty) as it was.
+$("co-filter").addEventListener("input", (e) => { e.stopPropagation(); showCoUnits(); });
+$("co-filter").addEventListener("change", (e) => e.stopPropagation());
+$("co-filter").addEventListener("keydown", (e) => { if (e.key === "Enter") e.preventDefault(); });
 for (const id of ["title", "content", "address"]) $(id).addEventListener("input", suggest);
 for (const b of document.querySelectorAll("[data-transfer]")) b.addEventListener("click", () => transfer(b.dataset.transfer));
 document.addEventListener("keydown", keyboard);
@@ -388,7 +446,7 @@ const kept = drafts.load(drafts.active);
 if (kept) restore(kept); // a reload brings back the form the operator was typing in
 else blankForm("manual-" + Date.now().toString(36));
 renderDrafts();
-if (operator) {
+if (calls) {
   startCallBar(unitList);
   onSeat(seatChanged);
   await refreshSeat();
