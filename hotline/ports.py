@@ -53,6 +53,15 @@ class OpenTicketText:
     created_at_epoch: float = 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class ReplyVerdict:
+    """How well a unit's reply answers the complaint (答非所问 check); ``low``: warn and review."""
+
+    score: float
+    low: bool
+    issues: tuple[str, ...] = ()  # off_topic, no_action, boilerplate, too_short
+
+
 class Classifier(Protocol):
     """Routing suggestions for ticket text (filled by classifier/)."""
 
@@ -61,6 +70,8 @@ class Classifier(Protocol):
     def duplicates(
         self, text: str, *, district: str = "", candidates: Sequence[OpenTicketText], limit: int = 5
     ) -> Sequence[DuplicateCandidate]: ...
+
+    def check_reply(self, complaint: str, reply: str) -> ReplyVerdict: ...
 
 
 class TransferStep(StrEnum):

@@ -12,6 +12,7 @@ from classifier.duplicates import DuplicateIndex, OpenTicket
 from classifier.emergency import EmergencyAlert, detect_emergency
 from classifier.errors import InvalidText
 from classifier.places import extract_place
+from classifier.reply_quality import ReplyCheck, check_reply, topic_similarity
 from classifier.service import RoutingClassifier
 from hotline.errors import InvalidInput
 from hotline.ports import (
@@ -19,6 +20,7 @@ from hotline.ports import (
     DuplicateCandidate,
     Emergency,
     OpenTicketText,
+    ReplyVerdict,
     Suggestion,
     UnitScore,
 )
@@ -56,6 +58,13 @@ class RulesOnlyClassifier:
         found = index.search(text, district=district, limit=limit)
         return tuple(DuplicateCandidate(int(d.ticket_id), float(d.score)) for d in found)
 
+    def check_reply(self, complaint: str, reply: str) -> ReplyVerdict:
+        return _verdict(check_reply(complaint, reply))
+
+
+def _verdict(found: ReplyCheck) -> ReplyVerdict:
+    return ReplyVerdict(score=found.score, low=found.low, issues=tuple(found.issues))
+
 
 class RoutingClassifierAdapter:
     """The classifier package's facade seen through the core's Classifier port."""
@@ -88,6 +97,10 @@ class RoutingClassifierAdapter:
         except InvalidText as err:
             raise InvalidInput(UNREADABLE) from err
         return tuple(DuplicateCandidate(int(d.ticket_id), float(d.score)) for d in found)
+
+    def check_reply(self, complaint: str, reply: str) -> ReplyVerdict:
+        similarity = topic_similarity(self._inner.model, complaint, reply)
+        return _verdict(check_reply(complaint, reply, similarity=similarity))
 
 
 def load_classifier(*, enabled: bool = True) -> Classifier:

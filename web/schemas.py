@@ -83,6 +83,9 @@ class DecisionIn(BaseModel):
 
 class ReplyIn(BaseModel):
     text: str = Field(min_length=1, max_length=5000)
+    confirm_low_quality: bool = Field(
+        default=False, description="submit a reply the 答非所问 check flagged (409 ReplyNeedsConfirmation)"
+    )
 
 
 class CallbackIn(BaseModel):

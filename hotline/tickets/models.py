@@ -105,6 +105,10 @@ class Ticket(TicketBase, table=True):
     reject_reason: RejectReason | None = None
     dispatch_count: int = 0
     reply_text: str = Field(default="", max_length=5000)
+    # The 答非所问 check of the lead unit's last reply: flagged ones go on the dispatcher's review list.
+    reply_score: float | None = None
+    reply_issues: str = Field(default="", max_length=200, description="comma-separated issue codes")
+    reply_flagged: bool = Field(default=False, index=True)
     satisfaction: Satisfaction | None = None
     solved: bool | None = None
     callback_attempts: int = 0

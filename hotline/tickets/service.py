@@ -26,7 +26,8 @@ from hotline.enums import (
     TicketStatus,
     UnitKind,
 )
-from hotline.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from hotline.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ReplyNeedsConfirmation
+from hotline.ports import ReplyVerdict
 from hotline.sla.calendar import WorkCalendar
 from hotline.sla.service import (
     RETURN_LIMIT_WORKING_DAYS,
@@ -558,8 +559,21 @@ def decide_extension(
     return request
 
 
-def reply(session: Session, *, ticket_id: int, actor: Actor, now: datetime, text: str) -> Ticket:
-    """办理结果: the lead unit's reply; the citizen is called back the next working day."""
+def reply(
+    session: Session,
+    *,
+    ticket_id: int,
+    actor: Actor,
+    now: datetime,
+    text: str,
+    verdict: ReplyVerdict | None = None,
+    confirmed: bool = False,
+) -> Ticket:
+    """办理结果: the lead unit's reply; the citizen is called back the next working day.
+
+    ``verdict`` (the 答非所问 check of the reply against the complaint): a low one is refused until
+    the unit confirms it, then kept on the ticket for the dispatcher's review.
+    """
     ticket = get_ticket(session, ticket_id=ticket_id, actor=actor)
     if actor.role is not Role.UNIT:
         check_move(status=ticket.status, action=Action.REPLY, role=actor.role)
@@ -571,9 +585,14 @@ def reply(session: Session, *, ticket_id: int, actor: Actor, now: datetime, text
         session.add(assignment)
         return _commit_move(session, ticket, None, actor, now, note=body, data={"co_unit": True})
     move = check_move(status=ticket.status, action=Action.REPLY, role=actor.role)
+    if verdict is not None and verdict.low and not confirmed:
+        raise ReplyNeedsConfirmation(verdict)
     assignment.replied_at, assignment.reply_text = now, body
     session.add(assignment)
     ticket.reply_text = body
+    ticket.reply_score = verdict.score if verdict else None
+    ticket.reply_issues = ",".join(verdict.issues) if verdict else ""
+    ticket.reply_flagged = bool(verdict and verdict.low)
     ticket.callback_due_at = load_calendar(session).end_of_next_workday(now)
     ticket.callback_done_at = None
     ticket.callback_attempts = 0
@@ -696,6 +715,17 @@ def supervised_tickets(session: Session) -> list[tuple[Supervision, Ticket]]:
         .order_by(col(Supervision.due_at), col(Supervision.id))
     )
     return [(flag, ticket) for flag, ticket in session.exec(query)]
+
+
+def replies_to_review(session: Session, *, limit: int = 200) -> list[Ticket]:
+    """Replies the 答非所问 check flagged that still wait for the callback, oldest first."""
+    query = (
+        select(Ticket)
+        .where(col(Ticket.reply_flagged), Ticket.status == TicketStatus.REPLIED)
+        .order_by(col(Ticket.replied_at), col(Ticket.id))
+        .limit(limit)
+    )
+    return list(session.exec(query))
 
 
 def pending_returns(session: Session) -> list[tuple[ReturnRecord, Ticket]]:

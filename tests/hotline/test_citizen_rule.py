@@ -1,6 +1,7 @@
 """The one rule a citizen's own request must meet (public form, mayor's mailbox, Open311)."""
 
 import re
+from typing import Any
 
 import pytest
 
@@ -46,7 +47,11 @@ def test_a_missing_phone_is_refused_unless_optional() -> None:
 
 
 def test_title_and_content_lengths_count_trimmed_characters() -> None:
-    ok = {"caller_phone": "13812345678", "title": "路灯不亮", "content": "小区门口路灯坏了两周"}
+    ok: dict[str, Any] = {
+        "caller_phone": "13812345678",
+        "title": "路灯不亮",
+        "content": "小区门口路灯坏了两周",
+    }
     assert citizen_request_errors(**ok) == {}
     errors = citizen_request_errors(caller_phone="12345", title=" 灯 ", content="坏了         ")
     assert errors == {

@@ -290,7 +290,17 @@ def request_extension(
 def reply(
     ticket_id: Id, data: ReplyIn, actor: UnitActor, session: SessionDep, services: ServicesDep, now: NowDep
 ) -> TicketView:
-    ticket = svc.reply(session, ticket_id=ticket_id, actor=actor, now=now, text=data.text)
+    found = svc.get_ticket(session, ticket_id=ticket_id, actor=actor)
+    verdict = services.classifier.check_reply(f"{found.title}\n{found.content}", data.text)
+    ticket = svc.reply(
+        session,
+        ticket_id=ticket_id,
+        actor=actor,
+        now=now,
+        text=data.text,
+        verdict=verdict,
+        confirmed=data.confirm_low_quality,
+    )
     return moved(session, services, ticket, "reply", actor, now)
 
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from hotline.enums import Card, Role, Stage
+from hotline.errors import REPLY_ISSUES
 from hotline.sla.service import due_now
 from hotline.tickets import service as svc
 from hotline.tickets.pingpong import collapse, lead_chains, would_return_to
@@ -159,4 +160,31 @@ def due(actor: ReaderActor, session: SessionDep, services: ServicesDep, now: Now
             lead_unit_name=ref.unit_name(item.lead_unit_id),
         )
         for item in due_now(session, now=now, unit_id=unit_id, limit=200)
+    ]
+
+
+class ReplyReviewView(BaseModel):
+    ticket: TicketView
+    unit_name: str
+    reply_text: str
+    score: float | None
+    issues: list[str]  # in Chinese
+
+
+@router.get(
+    "/api/worklists/reply-review", summary="Replies the 答非所问 check flagged, waiting for their callback"
+)
+def reply_review(
+    actor: BoardActor, session: SessionDep, services: ServicesDep, now: NowDep
+) -> list[ReplyReviewView]:
+    ref = reference(session, services)
+    return [
+        ReplyReviewView(
+            ticket=view(session, services, t, actor, now, ref),
+            unit_name=ref.unit_name(t.lead_unit_id),
+            reply_text=t.reply_text,
+            score=t.reply_score,
+            issues=[REPLY_ISSUES.get(code, code) for code in t.reply_issues.split(",") if code],
+        )
+        for t in svc.replies_to_review(session)
     ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-07 12:20:48.101768
+Create Date: 2026-12-07 13:04:18.469613
 """
 
 from collections.abc import Sequence
@@ -327,6 +327,9 @@ def upgrade() -> None:
         ),
         sa.Column("dispatch_count", sa.Integer(), nullable=False),
         sa.Column("reply_text", sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
+        sa.Column("reply_score", sa.Float(), nullable=True),
+        sa.Column("reply_issues", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("reply_flagged", sa.Boolean(), nullable=False),
         sa.Column(
             "satisfaction",
             sa.Enum("SATISFIED", "BASICALLY_SATISFIED", "UNSATISFIED", name="satisfaction"),
@@ -419,6 +422,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_ticket_number"), ["number"], unique=True)
         batch_op.create_index(batch_op.f("ix_ticket_query_code"), ["query_code"], unique=False)
         batch_op.create_index(batch_op.f("ix_ticket_replied_at"), ["replied_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_ticket_reply_flagged"), ["reply_flagged"], unique=False)
         batch_op.create_index(batch_op.f("ix_ticket_sign_yellow_at"), ["sign_yellow_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_ticket_status"), ["status"], unique=False)
 
@@ -722,6 +726,7 @@ def downgrade() -> None:
     with op.batch_alter_table("ticket", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ticket_status"))
         batch_op.drop_index(batch_op.f("ix_ticket_sign_yellow_at"))
+        batch_op.drop_index(batch_op.f("ix_ticket_reply_flagged"))
         batch_op.drop_index(batch_op.f("ix_ticket_replied_at"))
         batch_op.drop_index(batch_op.f("ix_ticket_query_code"))
         batch_op.drop_index(batch_op.f("ix_ticket_number"))

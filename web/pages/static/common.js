@@ -4,7 +4,8 @@
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content ?? "";
 
 export class ApiError extends Error {
-  constructor(status, detail) { super(detail); this.status = status; }
+  /** ``code``: the server's machine-readable class of error (the body's "error"), e.g. "Conflict". */
+  constructor(status, detail, code = "") { super(detail); this.status = status; this.code = code; }
 }
 
 /** fetch JSON from our API; state-changing requests carry the session's CSRF token. */
@@ -19,7 +20,7 @@ export async function api(path, { method = "GET", body } = {}) {
   const data = response.headers.get("content-type")?.includes("json") ? await response.json() : null;
   if (!response.ok) {
     const detail = data && (typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail));
-    throw new ApiError(response.status, detail || response.statusText);
+    throw new ApiError(response.status, detail || response.statusText, data?.error ?? "");
   }
   return data;
 }

@@ -26,13 +26,14 @@ function dispatch(ticket, select) {
 }
 
 async function refresh() {
-  const [drafts, due, returns, extensions, flags, bounced] = await Promise.all([
+  const [drafts, due, returns, extensions, flags, bounced, weak] = await Promise.all([
     api("/api/tickets?status=draft").catch(() => []),
     api("/api/worklists/due").catch(() => []),
     api("/api/worklists/returns").catch(() => []),
     api("/api/worklists/extensions").catch(() => []),
     api("/api/worklists/supervisions").catch(() => []),
     api("/api/worklists/ping-pong").catch(() => []),
+    api("/api/worklists/reply-review").catch(() => []),
   ]);
   fill("drafts", drafts.map((t) => {
     const select = unitSelect(t.suggested_unit_code);
@@ -54,6 +55,8 @@ async function refresh() {
   }), "没有退单");
   fill("pingpong", bounced.map((p) => el("tr", { "data-ticket": p.ticket.number }, el("td", {}, link(p.ticket), el("div", { class: "text" }, p.ticket.title)),
     el("td", { class: "text" }, p.chain.join(" → ")), el("td", {}, p.ticket.status_label))), "没有来回推诿的工单");
+  fill("reply-review", weak.map((w) => el("tr", { "data-ticket": w.ticket.number }, el("td", {}, link(w.ticket), el("div", { class: "text" }, w.ticket.title)),
+    el("td", { class: "text" }, w.unit_name, "：", w.reply_text), el("td", { class: "error" }, w.issues.join("；")))), "没有待复核的答复");
   fill("extensions", extensions.map((x) => el("tr", {}, el("td", {}, link(x.ticket), el("div", { class: "text" }, x.ticket.title)),
     el("td", { class: "text" }, `${x.unit_name} / ${x.working_days} 个工作日 / ${x.reason}`),
     el("td", {}, role === "dispatcher" ? [

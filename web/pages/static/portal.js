@@ -148,6 +148,7 @@ function showResult(id) {
 }
 
 async function open(id) {
+  if (id !== selected) $("reply-warning").hidden = true;
   let t;
   try {
     t = await api("/api/tickets/" + id);
@@ -181,7 +182,8 @@ async function open(id) {
   for (const row of document.querySelectorAll("#inbox tr")) row.classList.toggle("selected", row.dataset.ticket === t.number);
 }
 
-async function act(path, body, done) {
+/** POST an action on the selected ticket; ``intercept(err)`` true: the caller shows that refusal itself. */
+async function act(path, body, done, intercept = () => false) {
   if (!selected) return false;
   const id = selected;
   const stamp = when(new Date().toISOString());
@@ -191,6 +193,7 @@ async function act(path, body, done) {
     results.set(id, { message, error: false });
     toast(message);
   } catch (err) {
+    if (intercept(err)) return false;
     const message = `${done.replace(/^已/, "")}失败：${explain(err)}（${stamp}）`;
     results.set(id, { message, error: true });
     toast(message, true);
@@ -210,11 +213,23 @@ for (const tab of document.querySelectorAll("[role=tab]")) {
 }
 $("btn-sign").addEventListener("click", () => act("sign", undefined, "已签收"));
 $("btn-contact").addEventListener("click", () => act("contact", { note: "已电话联系群众" }, "已记录联系群众"));
-$("btn-reply").addEventListener("click", async () => {
+// The server checks a reply against the complaint (答非所问) and refuses a weak one until the
+// clerk confirms it: the warning stays beside the reply, which is kept for mending.
+async function sendReply(confirm) {
   const value = $("reply-text").value.trim();
   if (!value) { $("reply-text").focus(); toast("请填写办理结果", true); return; }
-  if (await act("reply", { text: value }, "已答复")) $("reply-text").value = "";
-});
+  $("reply-warning").hidden = true;
+  const weak = (err) => {
+    if (!(err instanceof ApiError && err.code === "ReplyNeedsConfirmation")) return false;
+    $("reply-warning-text").textContent = err.message;
+    $("reply-warning").hidden = false;
+    $("reply-text").focus();
+    return true;
+  };
+  if (await act("reply", { text: value, confirm_low_quality: confirm }, "已答复", weak)) $("reply-text").value = "";
+}
+$("btn-reply").addEventListener("click", () => sendReply(false));
+$("btn-reply-anyway").addEventListener("click", () => sendReply(true));
 $("btn-return").addEventListener("click", async () => {
   const reason = $("return-reason").value.trim();
   if (!reason) { $("return-reason").focus(); toast("请填写退单理由", true); return; }
