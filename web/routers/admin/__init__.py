@@ -6,10 +6,20 @@
 
 from fastapi import APIRouter
 
-from web.routers.admin import audit
+from web.routers.admin import audit, categories, holidays, knowledge, policies
 
 SECTIONS: list[tuple[str, str]] = [
     ("audit", "操作日志"),
+    ("categories", "类别与派单目录"),
+    ("policies", "时限规则"),
+    ("holidays", "节假日"),
+    ("knowledge", "知识库"),
 ]
 
-ROUTERS: list[APIRouter] = [audit.router]
+ROUTERS: list[APIRouter] = [
+    audit.router,
+    categories.router,
+    policies.router,
+    holidays.router,
+    knowledge.router,
+]
