@@ -126,7 +126,9 @@ def category_paths(categories: list[Category]) -> dict[int, str]:
     by_id = {c.id: c for c in categories}
     paths: dict[int, str] = {}
     for category in categories:
-        names, current, hops = [], category, 0
+        names: list[str] = []
+        current: Category | None = category
+        hops = 0
         while current is not None and hops < 32:  # a stored cycle must not hang the page
             names.append(current.name)
             current, hops = by_id.get(current.parent_id), hops + 1
