@@ -18,8 +18,8 @@ def _named(admin: TestClient, name: str) -> dict[str, Any]:
 
 
 def _body(policy: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    keys = ("name", "priority", "nature", "urgency", "channel", "utility", "complex")
-    keys += ("sign_amount", "sign_unit", "handle_amount", "handle_unit", "active")
+    keys = ["name", "priority", "nature", "urgency", "channel", "utility", "complex"]
+    keys += ["sign_amount", "sign_unit", "handle_amount", "handle_unit", "active"]
     return {k: policy[k] for k in keys} | changes
 
 
