@@ -114,7 +114,7 @@ def delete_article(session: Session, *, article_id: int) -> Article:
 
 def list_articles(session: Session, *, query: str = "", limit: int = 200) -> list[Article]:
     """Every article (expired ones too) whose title, keywords or body hold each term; newest first."""
-    terms = [t for t in query.split() if t][:8]
+    terms = [t for t in clean_text(query, field="搜索词", max_len=200, allow_empty=True).split() if t][:8]
     stmt = select(Article)
     for term in terms:
         pattern = f"%{term}%"

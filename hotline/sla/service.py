@@ -257,7 +257,7 @@ def holiday_warning(status: YearStatus, *, today: date, warn_days: int = CALENDA
     tense = "正" if starts <= today else "将"
     return (
         f"{status.year}年法定节假日尚未录入，工单时限{tense}按周一至周五计算。"
-        "请管理员用 hotline calendar 录入。"
+        "请管理员在「系统管理 › 节假日」或用 hotline calendar 录入。"
     )
 
 

@@ -102,7 +102,9 @@ def holidays_year(actor: AdminActor, session: SessionDep, now: NowDep, year: Yea
 
 
 def _span(start: date, end: date) -> list[date]:
-    return [start + timedelta(days=n) for n in range(max(0, (end - start).days) + 1)]
+    """The days from ``start`` to ``end``, no more than the core takes in one go."""
+    days = min(max(0, (end - start).days), HOLIDAY_RANGE_MAX_DAYS)
+    return [start + timedelta(days=n) for n in range(days + 1)]
 
 
 @router.post("/api/admin/holidays", summary="Set one day or a range as 休息日 or 工作日 (admin)")
@@ -110,7 +112,8 @@ def holidays_set(
     data: HolidayIn, request: Request, actor: AdminActor, session: SessionDep, now: NowDep
 ) -> HolidayYear:
     end = data.end or data.start
-    earlier = [session.get(HolidayOverride, d) for d in _span(data.start, end)[: HOLIDAY_RANGE_MAX_DAYS + 1]]
+    check_year(data.start.year), check_year(end.year)  # before walking a span of centuries
+    earlier = [session.get(HolidayOverride, d) for d in _span(data.start, end)]
     before = {row.day.isoformat(): snapshot(row) for row in earlier if row is not None}
     rows = set_holiday_range(session, start=data.start, end=end, workday=data.workday, name=data.name)
     label = data.start.isoformat() if end == data.start else f"{data.start.isoformat()}..{end.isoformat()}"

@@ -151,10 +151,15 @@ def knowledge_update(
     return _one(session, services, now, article)
 
 
-@router.delete("/api/admin/knowledge/{article_id}", status_code=204, summary="Delete an article (admin)")
+@router.delete("/api/admin/knowledge/{article_id}", summary="Delete an article; answers it as it was (admin)")
 def knowledge_delete(
-    article_id: Id, request: Request, actor: AdminActor, session: SessionDep, now: NowDep
-) -> None:
+    article_id: Id,
+    request: Request,
+    actor: AdminActor,
+    session: SessionDep,
+    services: ServicesDep,
+    now: NowDep,
+) -> ArticleRow:
     removed = delete_article(session, article_id=article_id)
     audited(
         session,
@@ -167,3 +172,4 @@ def knowledge_delete(
         target_label=removed.title,
         before=snapshot(removed),
     )
+    return _one(session, services, now, removed)

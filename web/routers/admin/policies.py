@@ -149,9 +149,10 @@ def policies_update(
     return policy_row(policy)
 
 
-@router.delete("/api/admin/policies/{policy_id}", status_code=204, summary="Delete a policy (admin)")
+@router.delete("/api/admin/policies/{policy_id}", summary="Delete a policy; answers it as it was (admin)")
 def policies_delete(
     policy_id: Id, request: Request, actor: AdminActor, session: SessionDep, now: NowDep
-) -> None:
+) -> PolicyRow:
     removed = delete_policy(session, policy_id=policy_id)
     _audit(session, request, actor, now, "policy.delete", removed, snapshot(removed), None)
+    return policy_row(removed)

@@ -60,7 +60,7 @@ async function load() {
   const found = await attempt(() => api("/api/admin/categories"));
   if (!found) return;
   data = found;
-  options("cat-parent", parentPairs(null), "（顶级类别）");
+  options("cat-parent", parentPairs(null), "上级：无（顶级类别）");
   options("cat-unit", unitPairs(), "派单单位：不指定");
   fill("cat-rows", data.categories.map(row), "还没有类别");
   filter();

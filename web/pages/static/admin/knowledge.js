@@ -44,7 +44,7 @@ async function save(event) {
 
 async function remove(article) {
   const done = await attempt(() => api(`/api/admin/knowledge/${article.id}`, { method: "DELETE" }), "已删除知识：" + article.title);
-  if (done !== undefined) { if (editing?.id === article.id) close(); load(); }
+  if (done) { if (editing?.id === article.id) close(); load(); }
 }
 
 function row(article) {

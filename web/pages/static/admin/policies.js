@@ -67,7 +67,7 @@ async function toggle(policy) {
 
 async function remove(policy) {
   const done = await attempt(() => api(`/api/admin/policies/${policy.id}`, { method: "DELETE" }), "已删除规则：" + policy.name);
-  if (done !== undefined) { if (editing?.id === policy.id) edit(null); load(); }
+  if (done) { if (editing?.id === policy.id) edit(null); load(); }
 }
 
 function row(policy) {
