@@ -23,7 +23,7 @@ from hotline.config import Rules, Settings
 from hotline.db import make_engine
 from hotline.metrics.models import MetricRules
 from hotline.ports import CallControl, Classifier
-from web import errors, health, vendor
+from web import errors, health, prometheus, vendor
 from web.adapters import load_classifier
 from web.config import CallControlMode, WebSettings
 from web.deps import AppServices
@@ -34,10 +34,12 @@ from web.routers import (
     admin,
     assist,
     auth,
+    brief,
     calendar,
     live,
     open311,
     pages,
+    pingpong,
     public,
     reference,
     reports,
@@ -187,6 +189,7 @@ def create_app(
         elif web.call_control is CallControlMode.AMI and services.call_control is None:
             phone = AmiControlRunner()
             services.call_control = phone.control
+            services.extras["ami_control"] = phone
         if phone is not None:
             await phone.start()
         try:
@@ -211,8 +214,10 @@ def create_app(
     # headers, the last-resort 500 (InternalErrors) and the 413 (BodyLimit) included.
     app.add_middleware(BodyLimit, max_bytes=web.max_body_bytes)
     app.add_middleware(errors.InternalErrors)
+    prometheus.install(app, services)  # outside the 500 and the 413: it counts what clients got
     app.add_middleware(SecurityHeaders)
-    for module in (auth, reference, tickets, worklists, seats, assist, reports, open311, live, public, pages):
+    api = (auth, reference, tickets, worklists, pingpong, seats, assist, reports, brief, open311, live)
+    for module in (*api, public, pages):
         app.include_router(module.router)
     app.include_router(calendar.router)
     for admin_router in admin.ROUTERS:

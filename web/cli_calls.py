@@ -12,7 +12,6 @@ import logging
 import random
 import re
 import signal
-import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
+from prometheus_client import start_http_server
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -35,11 +35,13 @@ from telephony.bridge import Bridge
 from telephony.client import AmiClient, AmiLoginError
 from telephony.config import AmiSettings
 from telephony.mapping import Correlation, map_message
+from telephony.metrics import bridge_registry
 from telephony.protocol import AmiMessage, OversizeFrame, split_stream
 from telephony.reconcile import Snapshot
 from telephony.simulator import SimConfig, SimStats, drive_asterisk, run_simulation
 from web.config import WebSettings
 from web.hub import Hub, make_hub
+from web.logs import setup_logging
 
 log = logging.getLogger(__name__)
 
@@ -121,11 +123,7 @@ class NullSink:
 
 
 def _logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    setup_logging(level)
 
 
 def _policy(settings: Settings) -> CallPolicy:
@@ -192,6 +190,10 @@ async def run_bridge(
 @ami_app.command("run")
 def ami_run(
     stats_every: Annotated[float, typer.Option(help="seconds between status lines in the log")] = 60.0,
+    metrics_port: Annotated[
+        int, typer.Option(min=0, max=65535, help="serve Prometheus metrics on this port (0: off)")
+    ] = 0,
+    metrics_host: Annotated[str, typer.Option(help="the address the metrics listen on")] = "127.0.0.1",
     log_level: LogLevel = "INFO",
 ) -> None:
     """Run the bridge: AMI events → call records and seat states in the database, live updates to the hub.
@@ -206,7 +208,11 @@ def ami_run(
         hub = await _start_hub()
         try:
             sink = DatabaseSink(engine, hub, policy=_policy(settings))
-            await run_bridge(Bridge(ami, sink, clock=SystemClock()), stats_every_s=stats_every)
+            bridge = Bridge(ami, sink, clock=SystemClock())
+            if metrics_port:
+                start_http_server(metrics_port, addr=metrics_host, registry=bridge_registry(bridge))
+                log.info("bridge metrics on http://%s:%d/metrics", metrics_host, metrics_port)
+            await run_bridge(bridge, stats_every_s=stats_every)
         finally:
             await hub.stop()
 

@@ -58,6 +58,10 @@ class WebSettings(BaseSettings):
         description="an open live feed re-checks its session this often (cookie age, user deactivated"
         " elsewhere); a logout ends it at once",
     )
+    metrics_token: str = Field(
+        default="",
+        description="bearer token the Prometheus server sends to /metrics (empty: loopback scrapes only)",
+    )
     open311_api_keys: list[str] = Field(
         default_factory=list, description="keys other systems send with POST requests (empty: POST refused)"
     )

@@ -12,6 +12,7 @@ from hotline.enums import (
     SeatState,
     Stage,
     TicketStatus,
+    UnitKind,
     Urgency,
 )
 
@@ -75,6 +76,13 @@ ROLE = {
     Role.ADMIN: "管理员",
     Role.CHANNEL: "渠道",
     Role.SYSTEM: "系统",
+}
+UNIT_KIND = {
+    UnitKind.DEPARTMENT: "职能部门",
+    UnitKind.DISTRICT: "县市区",
+    UnitKind.STREET: "街道/乡镇",
+    UnitKind.UTILITY: "公共企事业单位",
+    UnitKind.EXPERT: "专家坐席",
 }
 LIMIT_UNIT = {LimitUnit.MINUTES: "分钟", LimitUnit.HOURS: "小时", LimitUnit.WORKING_DAYS: "个工作日"}
 STAGE = {Stage.SIGN: "签收", Stage.HANDLE: "办理", Stage.CALLBACK: "回访", Stage.SUPERVISION: "督办"}

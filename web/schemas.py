@@ -337,6 +337,10 @@ class ReturnView(BaseModel):
     reason: str
     suggested_unit_code: str | None
     returned_at: datetime
+    chain: list[str] = Field(default_factory=list, description="lead units so far, in order (来回推诿 check)")
+    back_to_suggested: bool = Field(
+        default=False, description="sending it to the suggested unit gives it back to a unit that had it"
+    )
 
 
 class UnitScoreOut(BaseModel):

@@ -1,7 +1,5 @@
 """Starting the server for `hotline serve` and `hotline demo`."""
 
-import logging
-
 import typer
 import uvicorn
 
@@ -14,6 +12,7 @@ from hotline.seed.service import seed
 from web import labels
 from web.app import create_app
 from web.config import WebSettings
+from web.logs import setup_logging
 
 
 def demo_banner(url: str) -> str:
@@ -72,7 +71,7 @@ def serve_app(
         added = ", ".join(f"{n} {what}" for what, n in report.added.items()) or "nothing new"
         typer.echo(f"database {engine.url.render_as_string(hide_password=True)}: migrated, seeded ({added})")
         typer.echo(demo_banner(f"http://{web.host}:{web.port}"))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_config = setup_logging()
     if workers > 1:
         # Each worker process builds its own app from the same environment; they share the
         # database and Redis, and the kernel spreads connections over them.
@@ -82,7 +81,7 @@ def serve_app(
             host=web.host,
             port=web.port,
             proxy_headers=proxy_headers,
-            log_level="info",
+            log_config=log_config,
             workers=workers,
             ws_max_size=web.ws_max_message_bytes,
         )
@@ -93,6 +92,6 @@ def serve_app(
         host=web.host,
         port=web.port,
         proxy_headers=proxy_headers,
-        log_level="info",
+        log_config=log_config,
         ws_max_size=web.ws_max_message_bytes,
     )

@@ -27,6 +27,7 @@ from hotline.metrics.service import (
     ticket_topics_since,
     unit_ranking,
 )
+from hotline.metrics.staffing import Staffing, staffing_now
 from hotline.sla.calendar import local_day_start
 from hotline.tickets import service as svc
 from hotline.users.models import Actor
@@ -106,6 +107,7 @@ class Wallboard(BaseModel):
     hot_spots: list[HotSpotRow]
     open_by_status: list[Count]
     recent: list[RecentTicket]
+    staffing: Staffing = Field(description="Erlang C over the last hour: seats needed, the level now")
 
 
 def _figure(key: str, label: str, rate: Rate) -> Figure:
@@ -175,6 +177,7 @@ def compute(session: Session, services: AppServices, *, now: datetime) -> Wallbo
         open_by_status=[
             Count(label=labels.STATUS[TicketStatus(s)], count=n) for s, n in snap.open_by_status.items()
         ],
+        staffing=staffing_now(session, now=now, rules=rules),
         recent=[
             RecentTicket(
                 number=t.number, title=t.title, district=t.district, status_label=labels.STATUS[t.status]

@@ -24,11 +24,16 @@ class UnitCreate(UnitBase):
 
 
 class UnitUpdate(SQLModel):
-    name: str | None = None
-    short_name: str | None = None
-    liaison_name: str | None = None
-    liaison_phone: str | None = None
-    hotline_number: str | None = None
+    """The fields to change; one left out or None stays as it is (``parent_code`` None: no parent)."""
+
+    name: str | None = Field(default=None, max_length=128)
+    short_name: str | None = Field(default=None, max_length=64)
+    kind: UnitKind | None = None
+    district: str | None = Field(default=None, max_length=64)
+    parent_code: str | None = Field(default=None, max_length=64, description="the parent unit's code")
+    liaison_name: str | None = Field(default=None, max_length=64)
+    liaison_phone: str | None = Field(default=None, max_length=32)
+    hotline_number: str | None = Field(default=None, max_length=32)
     active: bool | None = None
 
 

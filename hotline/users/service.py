@@ -294,3 +294,38 @@ def list_users(session: Session) -> list[User]:
 def actor_for(user: User) -> Actor:
     """The actor a logged-in user acts as."""
     return Actor(user_id=user.id, role=user.role, unit_id=user.unit_id, name=user.display_name)
+
+
+def update_user(
+    session: Session, *, user_id: int, display_name: str, role: Role, unit_code: str | None
+) -> User:
+    """Change who an account is: its name, role and unit (a unit user needs one, others none).
+
+    A change of role or unit ends the account's sessions: what it may see and do has changed.
+    The last active admin keeps the admin role, as ``deactivate_user`` keeps them active.
+    """
+    if role not in STAFF_ROLES:
+        raise InvalidInput(f"角色「{role}」不能登录，请选择话务员、派单员、管理者、管理员或成员单位")
+    user = get_user(session, user_id=user_id)
+    unit_id: int | None = None
+    if role is Role.UNIT:
+        if not unit_code:
+            raise InvalidInput("成员单位用户必须选择所属单位")
+        unit_id = get_unit_by_code(session, code=unit_code).id
+    elif unit_code:
+        raise InvalidInput("只有成员单位用户才属于某个单位，请清空所属单位")
+    demoted = user.role == Role.ADMIN and role != Role.ADMIN and user.active
+    if demoted and not _other_active_admins(session, user_id=user_id):
+        raise Conflict(
+            f"「{user.username}」是最后一个在用的管理员账号，不能改为其他角色：请先添加另一个管理员"
+        )
+    changed_access = (user.role, user.unit_id) != (role, unit_id)
+    user.display_name = clean_text(display_name, field="姓名", max_len=64)
+    user.role = role
+    user.unit_id = unit_id
+    session.add(user)
+    if changed_access:
+        end_sessions(session, user_id=user_id)  # commits the change with the new epoch
+    else:
+        session.commit()
+    return user

@@ -122,7 +122,7 @@ def test_units_tree_and_updates(session: Session, clock: FixedClock) -> None:
         ),
     )
     assert street.parent_id == district_unit(session, district="双清区").id  # type: ignore[union-attr]
-    with pytest.raises(Conflict, match="already exists"):
+    with pytest.raises(Conflict, match="已存在"):
         create_unit(session, data=UnitCreate(code="longxutang", name="x", kind=UnitKind.STREET))
     with pytest.raises(InvalidInput, match="unknown unit"):
         create_unit(session, data=UnitCreate(code="x1", name="x", kind=UnitKind.STREET, parent_code="nope"))

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from hotline.config import Settings
 from hotline.db import make_engine
 from hotline.migrate import upgrade
 from hotline.seed.service import seed
-from tests.live.asterisk import LiveAsterisk, wait_for, why_not_live
+from tests.live.asterisk import LiveAsterisk, free_port, wait_for, why_not_live
 from tests.web.conftest import TestClient, web_settings
 from web.adapters import RulesOnlyClassifier
 from web.app import create_app
@@ -45,11 +46,13 @@ class Bridge:
         self.env = env
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
+        self.metrics_port = free_port()
 
     def start(self) -> None:
         out = self.log.open("ab")
+        hotline = str(Path(sys.executable).parent / "hotline")
         self.proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "hotline"), "ami", "run", "--log-level", "DEBUG"],
+            [hotline, "ami", "run", "--log-level", "DEBUG", "--metrics-port", str(self.metrics_port)],
             env=self.env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -71,6 +74,12 @@ class Bridge:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
             self.proc = None
+
+    def metrics(self) -> str:
+        """What Prometheus would scrape from the bridge now."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=2) as response:
+            text: str = response.read().decode()
+            return text
 
     def connects(self) -> int:
         return self.log.read_text(errors="replace").count("snapshot")

@@ -14,7 +14,8 @@ from hotline.calls.models import Call
 from hotline.enums import CallDirection, CallOutcome, SeatState, WorklistState
 from tests.live.asterisk import QueueLogLine, wait_for
 from tests.live.conftest import Live, settle
-from tests.web.conftest import create
+from tests.prometheus import values
+from tests.web.conftest import TestClient, create
 
 SEATS = ("Local/1001@agents", "Local/1002@agents", "Local/1003@agents")
 
@@ -339,6 +340,12 @@ def test_asterisk_restarted_mid_call_is_reconciled_and_calls_flow_again(live: Li
     wait_for(completed, 10, "queue_log to close the call")
     talk = int(completed()[0].data[1])
     assert talk < 10  # ended by the hang-up, long before the simulated operator's 30 s
+    # Monitoring saw it: the bridge's link is up again after a second session, and so is the app's.
+    bridge = values(live.bridge.metrics())
+    assert bridge["hotline_ami_connected"] == 1 and bridge["hotline_ami_client_connects_total"] >= 2
+    scraper = TestClient(live.app, client=("127.0.0.1", 40000))
+    scraper.portal = live.client.portal
+    assert values(scraper.get("/metrics").text)["hotline_ami_control_connected"] == 1
 
 
 def test_an_operator_signs_in_with_a_sip_desk_phone_and_answers_from_the_page(live: Live) -> None:

@@ -183,7 +183,7 @@ def test_simulate_fills_the_database(tmp_path: Path, monkeypatch: pytest.MonkeyP
         cli(), ["simulate", "--speed", "0", "--duration", "15m", "--seed", "4", "--calls-per-day", "20000"]
     )
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("simulated ")
+    assert result.stdout.startswith("simulated ")  # the logs go to stderr
     engine = make_engine(url)
     with Session(engine) as session:
         rows = session.exec(select(Call)).all()

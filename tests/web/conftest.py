@@ -37,6 +37,7 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient as TestClient
 
 PG_ENV = "HOTLINE_TEST_DATABASE_URL"
+REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SECRET = "test-secret-key-for-sessions"
 _counter = iter(range(1_000_000))
 _SCHEMAS: dict[int, str] = {}
@@ -252,3 +253,20 @@ def next_message(ws: Any, topic: str) -> dict[str, Any]:
         if message["topic"] == topic:
             data: dict[str, Any] = message["data"]
             return data
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of this test's own on the real Redis (skipped where none runs); its keys go after."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except Exception as err:
+        pytest.skip(f"Redis at {REDIS_URL} is not reachable ({err}); start redis-server to run this test")
+    prefix = f"hotline-test-{os.getpid()}-{next(_counter)}:"
+    yield prefix
+    for key in client.scan_iter(match=f"{prefix}*"):
+        client.delete(key)
+    client.close()

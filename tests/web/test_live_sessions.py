@@ -10,10 +10,9 @@ from sqlmodel import select
 from starlette.testclient import WebSocketTestSession
 
 from hotline.users.models import User
-from tests.web.conftest import World, as_user, create, next_message
+from tests.web.conftest import REDIS_URL, World, as_user, create, next_message
 
 SESSION_ENDED = 4401  # what common.js's live() reads as "go to the login page"
-REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def _close_code(ws: WebSocketTestSession, within_s: float = 2.0) -> int:

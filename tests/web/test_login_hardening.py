@@ -1,10 +1,9 @@
 """Login throttling through the app: nobody outside locks a seat out, no answer tells usernames apart,
 one address cannot spray guesses, and the cookies are Secure whenever the request came over https."""
 
-import os
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,13 +16,12 @@ from hotline.seed.data import DEMO_PASSWORD
 from hotline.users import service as users_service
 from hotline.users.models import User
 from hotline.users.service import LOCKOUT, MAX_FAILED_LOGINS, WRONG_LOGIN
-from tests.web.conftest import TestClient, World
+from tests.web.conftest import REDIS_URL, TestClient, World
 from web import login
 from web.login import ADDRESS_RULE, BROWSER_RULE
 from web.ratelimit import Rule
 from web.security import BROWSER_COOKIE, COOKIE
 
-REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SEAT = ("10.12.0.21", 50000)  # the call centre's network
 OUTSIDE = ("203.0.113.9", 40000)  # somewhere on the internet
 
@@ -221,22 +219,6 @@ def test_behind_a_tls_proxy_the_cookies_are_secure_with_proxy_headers(world: Wor
     assert not any("; secure" in c.lower() for c in cookies(proxy))  # the proxy says plain http
     stranger = TestClient(behind, client=("203.0.113.50", 50000))  # type: ignore[arg-type]
     assert not any("; secure" in c.lower() for c in cookies(stranger, **{"X-Forwarded-Proto": "https"}))
-
-
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except Exception as err:
-        pytest.skip(f"Redis at {REDIS_URL} is not reachable ({err}); start redis-server to run this test")
-    prefix = f"hotline-login-test-{os.getpid()}-{id(client)}:"
-    yield prefix
-    for key in client.scan_iter(match=f"{prefix}*"):
-        client.delete(key)
-    client.close()
 
 
 def test_two_app_processes_share_the_address_count_through_redis(

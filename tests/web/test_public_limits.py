@@ -1,10 +1,9 @@
 """The no-login pages are rate-limited per client address: the web form and the progress lookup."""
 
 import logging
-import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,10 +12,9 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from hotline.enums import Channel
 from hotline.tickets.models import Ticket
-from tests.web.conftest import TestClient, World
+from tests.web.conftest import REDIS_URL, TestClient, World
 from web.ratelimit import RateLimiter, Rule
 
-REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 FORM = {
     "caller_name": "李四",
     "caller_phone": "13700001111",
@@ -136,22 +134,6 @@ def test_a_failing_redis_lets_the_request_through_and_says_so(caplog: pytest.Log
     with caplog.at_level(logging.WARNING, logger="web.ratelimit"):
         assert limiter.hit(Rule("public_form", 1, 60), "192.0.2.1").allowed
     assert "rate limit public_form not checked (redis storage failed)" in caplog.text
-
-
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except Exception as err:
-        pytest.skip(f"Redis at {REDIS_URL} is not reachable ({err}); start redis-server to run this test")
-    prefix = f"hotline-test-{os.getpid()}-{time.monotonic_ns()}:"
-    yield prefix
-    for key in client.scan_iter(match=f"{prefix}*"):
-        client.delete(key)
-    client.close()
 
 
 def test_two_app_processes_share_the_count_through_redis(

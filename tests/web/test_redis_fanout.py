@@ -18,9 +18,7 @@ import pytest
 from websockets.sync.client import connect
 
 from hotline.seed.data import DEMO_PASSWORD
-from tests.web.conftest import SECRET, TICKET
-
-REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+from tests.web.conftest import REDIS_URL, SECRET, TICKET
 
 
 def _redis_up() -> str | None:

@@ -1,6 +1,5 @@
 """`hotline seats`: list, add, assign and unassign on a copy of the seeded demo database."""
 
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -10,9 +9,9 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner, Result
 
 from hotline.calls.models import Seat
-from hotline.db import make_engine
 from hotline.enums import SeatState
 from hotline.users.models import User
+from tests.web.cli_database import demo_copy, use_database
 from tests.web.conftest import World
 from web.cli import app
 
@@ -20,18 +19,9 @@ from web.cli import app
 @pytest.fixture
 def db(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     """The CLI on a copy of the seeded demo database: seats 1001-1003 for operator1-3."""
-    target = tmp_path / "seats.db"
-    shutil.copyfile(sqlite_template, target)
-    use_database(monkeypatch, tmp_path, f"sqlite:///{target}")
-    engine = make_engine(f"sqlite:///{target}")
+    engine = demo_copy(monkeypatch, tmp_path, sqlite_template)
     yield engine
     engine.dispose()
-
-
-def use_database(monkeypatch: pytest.MonkeyPatch, folder: Path, url: str) -> None:
-    monkeypatch.chdir(folder)  # no .env file is read
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
-    monkeypatch.setenv("COLUMNS", "300")  # typer's error panel wraps long lines otherwise
 
 
 def run(*args: str) -> Result:

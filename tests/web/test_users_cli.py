@@ -1,6 +1,5 @@
 """`hotline users`: list, add, deactivate, activate, password and unlock on a temporary database."""
 
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -12,12 +11,12 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner, Result
 
 from hotline.clock import FixedClock
-from hotline.db import make_engine
 from hotline.enums import Role
 from hotline.errors import PermissionDenied
 from hotline.seed.data import DEMO_PASSWORD
 from hotline.users.models import User
 from hotline.users.service import authenticate
+from tests.web.cli_database import demo_copy, use_database
 from tests.web.conftest import World
 from web import cli_users
 from web.cli import app
@@ -25,22 +24,17 @@ from web.cli import app
 NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shaoyang
 
 
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli_users, "clock", FixedClock(NOW))
+
+
 @pytest.fixture
 def db(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     """The CLI on a copy of the seeded demo database (units and the demo accounts)."""
-    target = tmp_path / "users.db"
-    shutil.copyfile(sqlite_template, target)
-    use_database(monkeypatch, tmp_path, f"sqlite:///{target}")
-    engine = make_engine(f"sqlite:///{target}")
+    engine = demo_copy(monkeypatch, tmp_path, sqlite_template)
     yield engine
     engine.dispose()
-
-
-def use_database(monkeypatch: pytest.MonkeyPatch, folder: Path, url: str) -> None:
-    monkeypatch.chdir(folder)  # no .env file is read
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
-    monkeypatch.setenv("COLUMNS", "300")  # typer's error panel wraps long lines otherwise
-    monkeypatch.setattr(cli_users, "clock", FixedClock(NOW))
 
 
 def run(*args: str, input: str | None = None) -> Result:

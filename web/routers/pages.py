@@ -32,6 +32,7 @@ from web.deps import (
 from web.errors import NotAuthenticated
 from web.routers import admin
 from web.routers.auth import home_of
+from web.routers.brief import MonthQ, TopQ, brief_rows, load_brief
 from web.routers.common import reference, view
 from web.schemas import assignment_view
 
@@ -150,6 +151,34 @@ def admin_page(
     request: Request, actor: AdminActor, user: CurrentUser, data: BrowserSessionDep, services: ServicesDep
 ) -> Response:
     return _page(request, services, user, data, "admin.html", title="系统管理", sections=admin.SECTIONS)
+
+
+@router.get("/reports/brief", response_class=HTMLResponse)
+def brief_page(
+    request: Request,
+    actor: BoardActor,
+    user: CurrentUser,
+    data: BrowserSessionDep,
+    services: ServicesDep,
+    session: SessionDep,
+    now: NowDep,
+    month: MonthQ = None,
+    top: TopQ = 5,
+) -> Response:
+    """每月一题, laid out to print (or to save as PDF from the browser)."""
+    found = load_brief(session, services, now, month, top)
+    return _page(
+        request,
+        services,
+        user,
+        data,
+        "brief.html",
+        title=f"{found.month.year}年{found.month.month}月 每月一题",
+        brief=found,
+        rows=brief_rows(found, session, services),
+        month_value=f"{found.month:%Y-%m}",
+        top=top,
+    )
 
 
 @router.get("/tickets/{ticket_id}", response_class=HTMLResponse)

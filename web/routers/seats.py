@@ -10,8 +10,10 @@ from collections.abc import Awaitable
 from datetime import datetime
 from typing import TypeVar
 
+from fastapi import Request
 from pydantic import BaseModel, Field
 
+from hotline.audit.service import snapshot
 from hotline.calls import service as calls
 from hotline.calls.events import CallEvent, CallEventKind
 from hotline.calls.models import Call, Seat
@@ -33,6 +35,7 @@ from web.deps import (
     StaffActor,
     run_db,
 )
+from web.routers.admin.common import audited
 from web.routers.common import api_router
 from web.schemas import CallView, NoteIn, SeatStateIn, SeatView, TransferIn, TransferMode
 
@@ -335,16 +338,67 @@ async def queue_logoff(actor: OperatorActor, session: SessionDep, services: Serv
 
 
 @router.post("/api/seats", summary="Set up a seat (admin)", status_code=201)
-def add_seat(data: SeatIn, actor: AdminActor, session: SessionDep) -> SeatView:
-    return seat_view(
-        session, calls.add_seat(session, code=data.code, interface=data.interface, name=data.name)
+def add_seat(data: SeatIn, request: Request, actor: AdminActor, session: SessionDep, now: NowDep) -> SeatView:
+    seat = calls.add_seat(session, code=data.code, interface=data.interface, name=data.name)
+    after = snapshot(seat, exclude=_SEAT_LIVE)
+    audited(
+        session,
+        request,
+        actor=actor,
+        action="seat.create",
+        at=now,
+        target_kind="seat",
+        target_id=seat.code,
+        target_label=seat.name or seat.code,
+        after=after,
     )
+    return seat_view(session, seat)
 
 
-@router.put("/api/seats/{code}/operator", summary="Who works at a seat (admin); null: nobody")
+# What the phone system reports, not what the admin set up.
+_SEAT_LIVE = frozenset({"state", "state_since", "pause_reason", "current_linkedid"})
+
+
+def _operator(session: SessionDep, user_id: int | None) -> str | None:
+    return get_user(session, user_id=user_id).username if user_id is not None else None
+
+
+@router.put(
+    "/api/seats/{code}/operator",
+    summary="Who works at a seat (admin); null: nobody. An operator leaves their other seat",
+)
 def assign_seat(
-    code: str, data: SeatOperatorIn, actor: AdminActor, session: SessionDep, services: ServicesDep
+    code: str,
+    data: SeatOperatorIn,
+    request: Request,
+    actor: AdminActor,
+    session: SessionDep,
+    services: ServicesDep,
+    now: NowDep,
 ) -> SeatView:
     seat = calls.get_seat_by_code(session, code=code)
     user = get_user_by_username(session, username=data.username) if data.username else None
-    return seat_view(session, calls.assign_seat(session, seat=seat, user=user, publisher=services.hub))
+    # The service frees the operator's other seat (one seat each): its entry is written too.
+    seats = [seat] if user is None or user.id is None else [seat, *_other_seats(session, seat, user.id)]
+    before = {s.code: _operator(session, s.user_id) for s in seats}
+    calls.assign_seat(session, seat=seat, user=user, publisher=services.hub)
+    for changed in seats:
+        audited(
+            session,
+            request,
+            actor=actor,
+            action="seat.assign",
+            at=now,
+            target_kind="seat",
+            target_id=changed.code,
+            target_label=changed.name or changed.code,
+            before={"operator": before[changed.code]},
+            after={"operator": _operator(session, changed.user_id)},
+            note="" if changed is seat else f"{data.username} 改到坐席 {seat.code}，本坐席空出",
+        )
+    return seat_view(session, seat)
+
+
+def _other_seats(session: SessionDep, seat: Seat, user_id: int) -> list[Seat]:
+    found = calls.seat_of_user(session, user_id=user_id)
+    return [found] if found is not None and found.id != seat.id else []

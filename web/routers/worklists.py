@@ -7,6 +7,7 @@ from pydantic import BaseModel
 from hotline.enums import Card, Role, Stage
 from hotline.sla.service import due_now
 from hotline.tickets import service as svc
+from hotline.tickets.pingpong import collapse, lead_chains, would_return_to
 from web import labels
 from web.deps import (
     BoardActor,
@@ -53,9 +54,12 @@ def callbacks(
 @router.get("/api/worklists/returns", summary="Returns waiting for the dispatcher's ruling")
 def returns(actor: BoardActor, session: SessionDep, services: ServicesDep, now: NowDep) -> list[ReturnView]:
     ref = reference(session, services)
+    pending = svc.pending_returns(session)
+    chains = lead_chains(session, (ticket.id for _, ticket in pending if ticket.id is not None))
     out = []
-    for record, ticket in svc.pending_returns(session):
-        assert record.id is not None
+    for record, ticket in pending:
+        assert record.id is not None and ticket.id is not None
+        chain = chains[ticket.id]
         out.append(
             ReturnView(
                 id=record.id,
@@ -64,6 +68,8 @@ def returns(actor: BoardActor, session: SessionDep, services: ServicesDep, now: 
                 reason=record.reason,
                 suggested_unit_code=ref.unit_code(record.suggested_unit_id),
                 returned_at=record.returned_at,
+                chain=[ref.unit_name(u) for u in collapse(chain)],
+                back_to_suggested=would_return_to(chain, record.suggested_unit_id),
             )
         )
     return out

@@ -4,8 +4,9 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 import uvicorn
@@ -36,6 +37,26 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
 
 
+@contextmanager
+def serve_in_thread(app: Any) -> Iterator[tuple[uvicorn.Server, threading.Thread]]:
+    """uvicorn serving ``app`` on an ephemeral loopback port, in a thread of the test process."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws="websockets-sansio")
+    )
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield server, thread
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[LiveServer]:
     if not CHROMIUM.exists():
@@ -49,20 +70,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path)
         clock=clock,
         classifier=RulesOnlyClassifier(),
     )
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws="websockets-sansio")
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    world = World(app=app, engine=engine, clock=clock, client=None)  # type: ignore[arg-type]
-    yield LiveServer(world, server, thread)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(app) as (server, thread):
+        world = World(app=app, engine=engine, clock=clock, client=None)  # type: ignore[arg-type]
+        yield LiveServer(world, server, thread)
     drop_engine(engine)
 
 
@@ -84,12 +94,16 @@ def clean_shots() -> None:
     SHOTS.mkdir(exist_ok=True)
 
 
+class Served(Protocol):
+    url: str
+
+
 PAGE_TIMEOUT_MS = 5000
 SCREENS = {"laptop": (1440, 900), "fullhd": (1920, 1080)}
 
 
 def signed_in_page(
-    browser: Any, server: LiveServer, username: str, *, size: tuple[int, int] = (1440, 900)
+    browser: Any, server: Served, username: str, *, size: tuple[int, int] = (1440, 900)
 ) -> Any:
     """A new browser context at ``size``, signed in through the real login form as ``username``.
 

@@ -5,8 +5,7 @@ from typing import Any
 
 import pytest
 
-from hotline.seed.data import DEMO_PASSWORD
-from tests.web.browser.conftest import SHOTS, LiveServer
+from tests.web.browser.conftest import SHOTS, LiveServer, signed_in_page
 from tests.web.conftest import ring_and_answer
 
 pytestmark = pytest.mark.browser
@@ -15,17 +14,7 @@ TIMEOUT_MS = 5000
 
 
 def _page(browser: Any, server: LiveServer, username: str, width: int = 1600, height: int = 1000) -> Any:
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.on("dialog", lambda dialog: pytest.fail(f"a dialog opened: {dialog.message}"))
-    page.goto(server.url + "/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    with page.expect_navigation():  # the login page is idle already: wait for the redirect itself
-        page.keyboard.press("Enter")  # Enter submits
-    page.wait_for_load_state("networkidle")
-    return page
+    return signed_in_page(browser, server, username, size=(width, height))
 
 
 def _no_injected_markup(page: Any) -> None:

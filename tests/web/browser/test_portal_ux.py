@@ -5,8 +5,7 @@ from typing import Any
 
 import pytest
 
-from hotline.seed.data import DEMO_PASSWORD
-from tests.web.browser.conftest import SHOTS, LiveServer
+from tests.web.browser.conftest import SHOTS, LiveServer, signed_in_page
 from tests.web.conftest import TICKET
 
 pytestmark = pytest.mark.browser
@@ -27,17 +26,7 @@ DISPATCH = """async ([ticket, unit]) => {
 
 
 def _page(browser: Any, server: LiveServer, username: str) -> Any:
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.on("dialog", lambda dialog: pytest.fail(f"a dialog opened: {dialog.message}"))
-    page.goto(server.url + "/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
-    return page
+    return signed_in_page(browser, server, username)
 
 
 def _open(portal: Any, number: str) -> None:

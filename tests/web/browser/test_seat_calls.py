@@ -7,8 +7,6 @@ phone, so each step happens when the test says. Each test works at its own seat.
 
 import asyncio
 import re
-import threading
-import time
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,7 +14,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-import uvicorn
 from sqlmodel import Session, select
 
 from hotline.calls.events import CallEvent, CallEventKind
@@ -25,12 +22,11 @@ from hotline.calls.service import handle_call_event
 from hotline.clock import SystemClock
 from hotline.config import Settings
 from hotline.enums import CallDirection, SeatState
-from hotline.seed.data import DEMO_PASSWORD
 from hotline.tickets import service as tickets
 from hotline.tickets.models import Ticket
 from telephony.simulator import SimConfig, Simulation, _Call
 from tests.factories import DISPATCHER, make_ticket, unit_actor
-from tests.web.browser.conftest import CHROMIUM, SHOTS, LiveServer
+from tests.web.browser.conftest import CHROMIUM, SHOTS, LiveServer, Served, serve_in_thread, signed_in_page
 from tests.web.conftest import build_engine, drop_engine, ring_and_answer, web_settings
 from web.adapters import RulesOnlyClassifier
 from web.app import create_app
@@ -111,40 +107,21 @@ def sim_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) 
         classifier=RulesOnlyClassifier(),
     )
     services: AppServices = app.state.services
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws="websockets-sansio")
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    listener = server.servers[0]
-    loop = listener.get_loop()
-    runner = SimulatorRunner(services, config=QUIET, speed=1.0)
-    services.call_control = runner.simulation.control  # what the demo's lifespan does
-    asyncio.run_coroutine_threadsafe(runner.start(), loop).result(timeout=10)
-    port = listener.sockets[0].getsockname()[1]
-    yield SimServer(f"http://127.0.0.1:{port}", services, runner.simulation, loop)
-    asyncio.run_coroutine_threadsafe(runner.stop(), loop).result(timeout=10)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(app) as (server, _thread):
+        listener = server.servers[0]
+        loop = listener.get_loop()
+        runner = SimulatorRunner(services, config=QUIET, speed=1.0)
+        services.call_control = runner.simulation.control  # what the demo's lifespan does
+        asyncio.run_coroutine_threadsafe(runner.start(), loop).result(timeout=10)
+        port = listener.sockets[0].getsockname()[1]
+        yield SimServer(f"http://127.0.0.1:{port}", services, runner.simulation, loop)
+        asyncio.run_coroutine_threadsafe(runner.stop(), loop).result(timeout=10)
     drop_engine(engine)
 
 
-def _seat_page(browser: Any, url: str, username: str) -> Any:
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
-    page = context.new_page()
+def _seat_page(browser: Any, server: Served, username: str) -> Any:
+    page = signed_in_page(browser, server, username)
     page.set_default_timeout(TIMEOUT_MS)
-    page.on("dialog", lambda dialog: pytest.fail(f"a dialog opened: {dialog.message}"))
-    page.goto(url + "/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
     assert page.url.endswith("/seat")
     return page
 
@@ -168,7 +145,7 @@ def _toast(page: Any, words: str) -> str:
 def test_the_call_bar_follows_a_simulated_call_and_offers_only_what_applies(
     browser: Any, sim_server: SimServer
 ) -> None:
-    page = _seat_page(browser, sim_server.url, "operator1")
+    page = _seat_page(browser, sim_server, "operator1")
     _state(page, "ready")
     assert page.text_content("#seat-state") == "空闲"
     assert _enabled(page) == {"btn-pause", "btn-logoff"}
@@ -220,7 +197,7 @@ def test_the_call_bar_follows_a_simulated_call_and_offers_only_what_applies(
 
 
 def test_an_unsaved_form_survives_the_next_call_and_a_reload(browser: Any, sim_server: SimServer) -> None:
-    page = _seat_page(browser, sim_server.url, "operator2")
+    page = _seat_page(browser, sim_server, "operator2")
     _state(page, "ready")
     sim_server.ring("1002", "13800000001", "draft-a")
     _state(page, "ringing")
@@ -287,7 +264,7 @@ def test_an_unsaved_form_survives_the_next_call_and_a_reload(browser: Any, sim_s
 def test_attended_transfer_cancel_then_three_way_on_the_simulator(
     browser: Any, sim_server: SimServer
 ) -> None:
-    page = _seat_page(browser, sim_server.url, "operator3")
+    page = _seat_page(browser, sim_server, "operator3")
     _state(page, "ready")
     sim_server.ring("1003", "13600000003", "xfer-1")
     _state(page, "ringing")
@@ -361,7 +338,7 @@ def test_callbacks_and_missed_calls_are_dialled_from_the_seat(browser: Any, sim_
             )
             handle_call_event(session, event=event, publisher=services.hub)
         ticket_id, number = ticket.id, ticket.number
-    page = _seat_page(browser, sim_server.url, "operator1")
+    page = _seat_page(browser, sim_server, "operator1")
     _state(page, "ready")
     row = page.locator(f"#callbacks tr[data-ticket='{number}']")
     row.get_by_role("button", name="拨打", exact=True).click()
@@ -389,7 +366,7 @@ def test_callbacks_and_missed_calls_are_dialled_from_the_seat(browser: Any, sim_
 
 
 def test_without_a_phone_system_the_buttons_answer_in_chinese(browser: Any, live_server: LiveServer) -> None:
-    page = _seat_page(browser, live_server.url, "operator1")
+    page = _seat_page(browser, live_server, "operator1")
     _state(page, "offline")
     ring_and_answer(live_server.world, linkedid="no-phone-1", seat="1001", number="13800138001")
     _state(page, "talking")

@@ -6,11 +6,10 @@ import pytest
 from sqlmodel import Session, select
 
 from hotline.enums import Satisfaction
-from hotline.seed.data import DEMO_PASSWORD
 from hotline.tickets import service as tickets
 from hotline.tickets.models import CallbackRecord, Ticket
 from tests.factories import DISPATCHER, OPERATOR, make_ticket, unit_actor
-from tests.web.browser.conftest import SHOTS, LiveServer
+from tests.web.browser.conftest import SHOTS, LiveServer, signed_in_page
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 5000
@@ -19,16 +18,7 @@ PANELS = "header, .kpi, .tile"
 
 
 def _page(browser: Any, server: LiveServer, username: str, width: int, height: int) -> Any:
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(server.url + "/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
-    return page
+    return signed_in_page(browser, server, username, size=(width, height))
 
 
 def _replied_ticket(server: LiveServer, title: str) -> tuple[int, str]:

@@ -26,12 +26,13 @@ function dispatch(ticket, select) {
 }
 
 async function refresh() {
-  const [drafts, due, returns, extensions, flags] = await Promise.all([
+  const [drafts, due, returns, extensions, flags, bounced] = await Promise.all([
     api("/api/tickets?status=draft").catch(() => []),
     api("/api/worklists/due").catch(() => []),
     api("/api/worklists/returns").catch(() => []),
     api("/api/worklists/extensions").catch(() => []),
     api("/api/worklists/supervisions").catch(() => []),
+    api("/api/worklists/ping-pong").catch(() => []),
   ]);
   fill("drafts", drafts.map((t) => {
     const select = unitSelect(t.suggested_unit_code);
@@ -44,11 +45,15 @@ async function refresh() {
   fill("returns", returns.map((r) => {
     const select = unitSelect(r.suggested_unit_code);
     return el("tr", { "data-ticket": r.ticket.number }, el("td", {}, link(r.ticket), el("div", { class: "text" }, r.ticket.title)),
-      el("td", { class: "text" }, r.unit_name, "：", r.reason),
+      el("td", { class: "text" }, r.unit_name, "：", r.reason,
+        r.chain.length > 1 ? el("div", { class: "muted" }, "派转经过：", r.chain.join(" → ")) : null,
+        r.back_to_suggested ? el("div", { class: "error pingpong-warning" }, "注意：建议单位此前已办理过此件，改派将形成来回推诿") : null),
       el("td", {}, role === "dispatcher" ? [select,
         el("button", { type: "button", onclick: () => attempt(() => api(`/api/tickets/${r.ticket.id}/redispatch`, { method: "POST", body: { unit_code: select.value || null } }), "已改派").then(refresh) }, "改派"),
         el("button", { type: "button", onclick: () => attempt(() => api(`/api/tickets/${r.ticket.id}/overrule-return`, { method: "POST", body: { note: "退单理由不成立，请原单位办理" } }), "已驳回退单").then(refresh) }, "不予认可")] : null));
   }), "没有退单");
+  fill("pingpong", bounced.map((p) => el("tr", { "data-ticket": p.ticket.number }, el("td", {}, link(p.ticket), el("div", { class: "text" }, p.ticket.title)),
+    el("td", { class: "text" }, p.chain.join(" → ")), el("td", {}, p.ticket.status_label))), "没有来回推诿的工单");
   fill("extensions", extensions.map((x) => el("tr", {}, el("td", {}, link(x.ticket), el("div", { class: "text" }, x.ticket.title)),
     el("td", { class: "text" }, `${x.unit_name} / ${x.working_days} 个工作日 / ${x.reason}`),
     el("td", {}, role === "dispatcher" ? [

@@ -16,12 +16,13 @@ async function load(event) {
   event?.preventDefault();
   const params = range();
   $("export").href = "/api/reports/export.xlsx?" + params;
-  const [totals, units, districts, categories, ranking] = await Promise.all([
+  const [totals, units, districts, categories, ranking, pairs] = await Promise.all([
     attempt(() => api("/api/reports/period?" + params)),
     api("/api/reports/breakdown?by=unit&" + params).catch(() => []),
     api("/api/reports/breakdown?by=district&" + params).catch(() => []),
     api("/api/reports/breakdown?by=category&" + params).catch(() => []),
     api("/api/reports/ranking?" + params).catch(() => []),
+    api("/api/reports/ping-pong?" + params).catch(() => []),
   ]);
   if (totals) {
     const figure = (label, value) => el("div", { class: "figure" }, label, el("b", {}, value));
@@ -35,6 +36,7 @@ async function load(event) {
   fill("by-unit", units.map(row));
   fill("by-district", districts.map(row));
   fill("by-category", categories.map(row));
+  fill("pingpong-pairs", pairs.map((p) => el("tr", {}, el("td", {}, p.unit_a), el("td", {}, p.unit_b), el("td", {}, p.tickets))), "没有来回推诿");
   fill("ranking", ranking.map((u) => el("tr", {}, el("td", {}, u.rank), el("td", {}, u.name), el("td", {}, u.volume),
     ...[u.on_time, u.satisfaction, u.solve, u.response].map((f) => el("td", {}, pct(f.value))), el("td", {}, u.score.toFixed(3)))));
 }

@@ -28,6 +28,13 @@ function render(b) {
     tile.classList.toggle("below", target !== null && f.value !== null && f.value < target);
     tile.classList.toggle("met", target !== null && f.value !== null && f.value >= target);
   }
+  const st = b.staffing;
+  $("seats-needed").textContent = st.seats_needed ?? "—";
+  $("seats-on").textContent = st.seats_on;
+  $("level-now").textContent = st.level_now === null ? "—" : pct(st.level_now);
+  $("staffing").classList.toggle("short", st.seats_needed !== null && st.seats_on < st.seats_needed);
+  $("calls-hour").textContent = st.arrivals;
+  $("aht").textContent = seconds(st.aht_s) + (st.aht_from === "default" ? "（默认）" : "");
   $("red").textContent = b.red_cards;
   $("yellow").textContent = b.yellow_cards;
   $("hotspots").replaceChildren(...(b.hot_spots.length ? b.hot_spots.map((h) => el("tr", {}, el("td", {}, h.district), el("td", {}, h.topic), el("td", {}, h.count + " 件")))

@@ -4,16 +4,16 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from openpyxl import Workbook
 from pydantic import BaseModel
 
 from hotline.audit.models import AuditEntry
-from hotline.audit.service import changed_fields, list_entries
+from hotline.audit.service import AuditQuery, changed_fields, list_entries
 from hotline.errors import InvalidInput
 from web import labels
-from web.deps import AdminActor, AppServices, NowDep, ServicesDep, SessionDep
+from web.deps import ID_MAX, AdminActor, NowDep, ServicesDep, SessionDep
 from web.routers.admin.common import audited
 from web.routers.common import api_router
 from web.xlsx import XLSX_RESPONSE, append_row, download
@@ -71,30 +71,15 @@ def audit_view(entry: AuditEntry) -> AuditView:
     )
 
 
-def _window(
-    services: AppServices, start: date | None, end: date | None
-) -> tuple[datetime | None, datetime | None]:
-    """Local days [start, end] as UTC bounds; either may be open."""
-    if start and end and end < start:
-        raise InvalidInput("结束日期早于开始日期")
-    tz = ZoneInfo(services.rules.timezone)
-    since = datetime.combine(start, time(), tzinfo=tz) if start else None
-    until = datetime.combine(end + timedelta(days=1), time(), tzinfo=tz) if end else None
-    return since, until
-
-
 ActionQ = Annotated[str | None, Query(max_length=64, description='an action code, or a family ending in "."')]
 KindQ = Annotated[str | None, Query(max_length=32)]
 TargetQ = Annotated[str | None, Query(max_length=64)]
-ActorQ = Annotated[int | None, Query(ge=1, le=2**53 - 1)]
+ActorQ = Annotated[int | None, Query(ge=1, le=ID_MAX)]
 StartQ = Annotated[date | None, Query(description="first local day")]
 EndQ = Annotated[date | None, Query(description="last local day, included")]
 
 
-@router.get("/api/admin/audit", summary="The audit trail, newest first (admin)")
-def audit_list(
-    actor: AdminActor,
-    session: SessionDep,
+def audit_query(
     services: ServicesDep,
     action: ActionQ = None,
     target_kind: KindQ = None,
@@ -102,21 +87,33 @@ def audit_list(
     actor_id: ActorQ = None,
     start: StartQ = None,
     end: EndQ = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> AuditPage:
-    since, until = _window(services, start, end)
-    rows, total = list_entries(
-        session,
+) -> AuditQuery:
+    """The filters of the list and of the export: local days [start, end] become UTC bounds."""
+    if start and end and end < start:
+        raise InvalidInput("结束日期早于开始日期")
+    tz = ZoneInfo(services.rules.timezone)
+    return AuditQuery(
         action=action,
         actor_id=actor_id,
         target_kind=target_kind,
         target_id=target_id,
-        since=since,
-        until=until,
-        limit=limit,
-        offset=offset,
+        since=datetime.combine(start, time(), tzinfo=tz) if start else None,
+        until=datetime.combine(end + timedelta(days=1), time(), tzinfo=tz) if end else None,
     )
+
+
+AuditQueryDep = Annotated[AuditQuery, Depends(audit_query)]
+
+
+@router.get("/api/admin/audit", summary="The audit trail, newest first (admin)")
+def audit_list(
+    actor: AdminActor,
+    session: SessionDep,
+    query: AuditQueryDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> AuditPage:
+    rows, total = list_entries(session, query, limit=limit, offset=offset)
     return AuditPage(total=total, entries=[audit_view(r) for r in rows])
 
 
@@ -138,24 +135,9 @@ def audit_export(
     session: SessionDep,
     services: ServicesDep,
     now: NowDep,
-    action: ActionQ = None,
-    target_kind: KindQ = None,
-    target_id: TargetQ = None,
-    actor_id: ActorQ = None,
-    start: StartQ = None,
-    end: EndQ = None,
+    query: AuditQueryDep,
 ) -> StreamingResponse:
-    since, until = _window(services, start, end)
-    rows, total = list_entries(
-        session,
-        action=action,
-        actor_id=actor_id,
-        target_kind=target_kind,
-        target_id=target_id,
-        since=since,
-        until=until,
-        limit=EXPORT_MAX_ROWS,
-    )
+    rows, total = list_entries(session, query, limit=EXPORT_MAX_ROWS)
     tz = ZoneInfo(services.rules.timezone)
     book = Workbook()
     sheet = book.active
