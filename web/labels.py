@@ -4,6 +4,7 @@ from hotline.enums import (
     CallDirection,
     CallOutcome,
     Channel,
+    LimitUnit,
     Nature,
     RejectReason,
     Role,
@@ -117,6 +118,7 @@ UNIT_KIND = {
     UnitKind.UTILITY: "公共企事业单位",
     UnitKind.EXPERT: "专家坐席",
 }
+LIMIT_UNIT = {LimitUnit.MINUTES: "分钟", LimitUnit.HOURS: "小时", LimitUnit.WORKING_DAYS: "个工作日"}
 STAGE = {Stage.SIGN: "签收", Stage.HANDLE: "办理", Stage.CALLBACK: "回访", Stage.SUPERVISION: "督办"}
 PAUSE_REASONS = ("小休", "用餐", "培训", "会议", "话后整理")
 # The audit trail's action codes (hotline.audit); a code not named here is shown as it is.

@@ -283,7 +283,10 @@ def ticket_view(ticket: Ticket, *, actor: Actor, ref: Reference, now: datetime, 
         category_name=category.name if category else "",
         lead_unit_code=ref.unit_code(ticket.lead_unit_id),
         lead_unit_name=ref.unit_name(ticket.lead_unit_id),
-        suggested_unit_code=ref.unit_code(ticket.suggested_unit_id),
+        # 派单目录: without a unit suggested for the ticket itself, its category's default unit
+        suggested_unit_code=ref.unit_code(ticket.suggested_unit_id)
+        or (category.default_unit_code if category else None)
+        or None,
         stage=stage if due is not None else None,
         due_at=due,
         card=card,

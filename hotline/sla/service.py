@@ -4,11 +4,12 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import chinese_calendar
 from sqlmodel import Session, col, select
 
 from hotline.clock import ensure_utc
 from hotline.enums import OPEN_STATUSES, Card, Channel, LimitUnit, Nature, Stage, TicketStatus, Urgency
-from hotline.errors import InvalidInput, NotFound
+from hotline.errors import Conflict, InvalidInput, NotFound
 from hotline.sla.calendar import SHANGHAI, WorkCalendar, package_knows_year
 from hotline.sla.models import HolidayOverride, TimeLimitPolicy, TimeLimitPolicyBase
 from hotline.tickets.models import Supervision, Ticket
@@ -256,7 +257,7 @@ def holiday_warning(status: YearStatus, *, today: date, warn_days: int = CALENDA
     tense = "正" if starts <= today else "将"
     return (
         f"{status.year}年法定节假日尚未录入，工单时限{tense}按周一至周五计算。"
-        "请管理员用 hotline calendar 录入。"
+        "请管理员在「系统管理 › 节假日」或用 hotline calendar 录入。"
     )
 
 
@@ -357,3 +358,120 @@ def due_now(
         )
     items.sort(key=lambda item: (item.card != Card.RED, item.due_at))
     return items
+
+
+# --- the admin's edits of the time-limit policies (时限规则) -------------------------------------
+
+POLICY_NAME_MAX = 64  # TimeLimitPolicy.name's column length
+POLICY_AMOUNT_MAX = 10_000
+CRITERIA = ("nature", "urgency", "channel", "utility", "complex")
+
+
+def list_policies(session: Session) -> list[TimeLimitPolicy]:
+    """Every stored policy, active or not, in the order they are tried (highest priority first)."""
+    return list(
+        session.exec(
+            select(TimeLimitPolicy).order_by(col(TimeLimitPolicy.priority).desc(), col(TimeLimitPolicy.name))
+        )
+    )
+
+
+def get_policy(session: Session, *, policy_id: int) -> TimeLimitPolicy:
+    policy = session.get(TimeLimitPolicy, policy_id)
+    if policy is None:
+        raise NotFound(f"时限规则 {policy_id} 不存在")
+    return policy
+
+
+def _catch_all(policy: TimeLimitPolicyBase) -> bool:
+    return policy.active and all(getattr(policy, name) is None for name in CRITERIA)
+
+
+def _check_policy(session: Session, data: TimeLimitPolicyBase, policy_id: int | None) -> str:
+    """The policy's cleaned name, or InvalidInput / Conflict in Chinese."""
+    name = unicodedata.normalize("NFC", data.name).strip() if isinstance(data.name, str) else ""
+    if not name:
+        raise InvalidInput("规则名称不能为空")
+    if len(name) > POLICY_NAME_MAX:
+        raise InvalidInput(f"规则名称最多 {POLICY_NAME_MAX} 个字")
+    for label, amount in (("签收时限", data.sign_amount), ("办理时限", data.handle_amount)):
+        if not isinstance(amount, int) or not 1 <= amount <= POLICY_AMOUNT_MAX:
+            raise InvalidInput(f"{label}应为 1 到 {POLICY_AMOUNT_MAX} 之间的整数")
+    twin = session.exec(select(TimeLimitPolicy).where(TimeLimitPolicy.name == name)).first()
+    if twin is not None and twin.id != policy_id:
+        raise Conflict(f"已有名为「{name}」的时限规则")
+    return name
+
+
+def _keep_catch_all(session: Session, *, replacing: int | None, new: TimeLimitPolicyBase | None) -> None:
+    """Refuse a change that leaves no active policy without criteria: tickets would match none."""
+    rest = [p for p in list_policies(session) if p.id != replacing]
+    if not any(_catch_all(p) for p in rest) and not (new is not None and _catch_all(new)):
+        raise Conflict("至少要保留一条启用且不设任何条件的兜底规则，否则有的工单找不到时限")
+
+
+def create_policy(session: Session, *, data: TimeLimitPolicyBase) -> TimeLimitPolicy:
+    name = _check_policy(session, data, None)
+    policy = TimeLimitPolicy.model_validate(data, update={"name": name})
+    session.add(policy)
+    session.commit()
+    session.refresh(policy)
+    return policy
+
+
+def update_policy(session: Session, *, policy_id: int, data: TimeLimitPolicyBase) -> TimeLimitPolicy:
+    """Replace every field of a policy (deactivate it with ``active=False``)."""
+    policy = get_policy(session, policy_id=policy_id)
+    name = _check_policy(session, data, policy_id)
+    _keep_catch_all(session, replacing=policy_id, new=data)
+    policy.sqlmodel_update(data.model_dump() | {"name": name})
+    session.add(policy)
+    session.commit()
+    session.refresh(policy)
+    return policy
+
+
+def delete_policy(session: Session, *, policy_id: int) -> TimeLimitPolicy:
+    policy = get_policy(session, policy_id=policy_id)
+    _keep_catch_all(session, replacing=policy_id, new=None)
+    removed = TimeLimitPolicy.model_validate(policy.model_dump())  # readable after commit
+    session.delete(policy)
+    session.commit()
+    return removed
+
+
+# The package's names of its holidays, in Chinese for the admin's page.
+PACKAGE_HOLIDAY_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PackageDay:
+    """A day chinese-calendar itself makes a holiday or a make-up working day."""
+
+    day: date
+    workday: bool
+    name: str
+
+
+def package_days(year: int) -> list[PackageDay]:
+    """The official holidays and 调休 workdays the package knows in ``year`` (none for a later year)."""
+    check_year(year)
+    found = [
+        PackageDay(day, False, PACKAGE_HOLIDAY_NAMES.get(name, name))
+        for day, name in chinese_calendar.holidays.items()
+        if day.year == year
+    ] + [
+        PackageDay(day, True, PACKAGE_HOLIDAY_NAMES.get(name, name) + "调休")
+        for day, name in chinese_calendar.workdays.items()
+        if day.year == year
+    ]
+    return sorted(found, key=lambda d: d.day)

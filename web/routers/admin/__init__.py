@@ -6,13 +6,26 @@
 
 from fastapi import APIRouter
 
-from web.routers.admin import audit, seats, units, users
+from web.routers.admin import audit, categories, holidays, knowledge, policies, seats, units, users
 
 SECTIONS: list[tuple[str, str]] = [
     ("audit", "操作日志"),
     ("users", "用户与锁定"),
     ("seats", "坐席"),
     ("units", "单位"),
+    ("categories", "类别与派单目录"),
+    ("policies", "时限规则"),
+    ("holidays", "节假日"),
+    ("knowledge", "知识库"),
 ]
 
-ROUTERS: list[APIRouter] = [audit.router, users.router, seats.router, units.router]
+ROUTERS: list[APIRouter] = [
+    audit.router,
+    users.router,
+    seats.router,
+    units.router,
+    categories.router,
+    policies.router,
+    holidays.router,
+    knowledge.router,
+]
