@@ -9,7 +9,6 @@ from fastapi import APIRouter
 from web.routers.admin import audit, categories, holidays, knowledge, policies, seats, units, users
 
 SECTIONS: list[tuple[str, str]] = [
-    ("audit", "操作日志"),
     ("users", "用户与锁定"),
     ("seats", "坐席"),
     ("units", "单位"),
@@ -17,6 +16,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("policies", "时限规则"),
     ("holidays", "节假日"),
     ("knowledge", "知识库"),
+    ("audit", "操作日志"),
 ]
 
 ROUTERS: list[APIRouter] = [
