@@ -867,6 +867,9 @@ class ResolvedTransfer:
     target: TransferTarget | None  # None: a number typed by the operator, not in the table
 
 
+# The admin's changes only flush: the caller commits, with the change's audit entry.
+
+
 def list_transfer_targets(session: Session, *, active_only: bool = False) -> list[TransferTarget]:
     """Emergency lines, then expert desks, then units (the kinds sort so), each by its sort order."""
     query = select(TransferTarget)
@@ -911,8 +914,7 @@ def create_transfer_target(session: Session, *, data: TransferTargetIn) -> Trans
     )
     _check_target(session, target)
     session.add(target)
-    session.commit()
-    session.refresh(target)
+    session.flush()
     return target
 
 
@@ -922,14 +924,13 @@ def update_transfer_target(session: Session, *, target_id: int, data: TransferTa
         setattr(target, name, value)
     _check_target(session, target)  # refused: the request's rollback drops the values set above
     session.add(target)
-    session.commit()
-    session.refresh(target)
+    session.flush()
     return target
 
 
 def delete_transfer_target(session: Session, *, target_id: int) -> None:
     session.delete(get_transfer_target(session, target_id=target_id))
-    session.commit()
+    session.flush()
 
 
 def resolve_transfer(session: Session, *, target: str) -> ResolvedTransfer:

@@ -43,15 +43,17 @@ def key_hash(key: str) -> str:
 def create_key(
     session: Session, *, partner: str, created_by: int | None, now: datetime
 ) -> tuple[ApiKey, str]:
-    """A new key for ``partner``: the row (committed) and the key itself, which is never stored."""
+    """A new key for ``partner``: the row and the key itself, which is never stored.
+
+    Like ``revoke_key`` it only flushes: the caller commits, with the change's audit entry.
+    """
     name = short_text(partner, field="合作方名称", max_len=64)
     key = KEY_PREFIX + secrets.token_urlsafe(24)
     row = ApiKey(
         partner=name, key_hash=key_hash(key), prefix=key[:PREFIX_CHARS], created_at=now, created_by=created_by
     )
     session.add(row)
-    session.commit()
-    session.refresh(row)
+    session.flush()
     return row, key
 
 
@@ -74,8 +76,7 @@ def revoke_key(session: Session, *, key_id: int, now: datetime) -> ApiKey:
         raise Conflict(f"接口密钥 {row.prefix}… 已吊销")
     row.revoked_at = now
     session.add(row)
-    session.commit()
-    session.refresh(row)
+    session.flush()
     return row
 
 

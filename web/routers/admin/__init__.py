@@ -6,10 +6,12 @@
 
 from fastapi import APIRouter
 
-from web.routers.admin import audit
+from web.routers.admin import apikeys, audit, transfer
 
 SECTIONS: list[tuple[str, str]] = [
     ("audit", "操作日志"),
+    ("apikeys", "接口密钥"),
+    ("transfer", "转接目标"),
 ]
 
-ROUTERS: list[APIRouter] = [audit.router]
+ROUTERS: list[APIRouter] = [audit.router, apikeys.router, transfer.router, transfer.seat_router]
