@@ -4,7 +4,7 @@ The admin keeps the list; the seat page's picker reads the active ones (``GET /a
 and ``POST /api/calls/transfer`` dials a picked name's extension.
 """
 
-from fastapi import Request, Response
+from fastapi import Request
 from pydantic import BaseModel, Field
 
 from hotline.audit.service import snapshot
@@ -128,13 +128,13 @@ def transfer_update(
 
 
 @router.delete(
-    "/api/admin/transfer-targets/{target_id}", status_code=204, summary="Delete a transfer target (admin)"
+    "/api/admin/transfer-targets/{target_id}", summary="Delete a transfer target; answers what it was (admin)"
 )
 def transfer_delete(
     target_id: Id, request: Request, actor: AdminActor, session: SessionDep, now: NowDep
-) -> Response:
+) -> TransferTargetView:
     target = get_transfer_target(session, target_id=target_id)
-    before, label = snapshot(target), _label(target)
+    before, label, gone = snapshot(target), _label(target), _view(target)
     delete_transfer_target(session, target_id=target_id)
     audited(
         session,
@@ -147,4 +147,4 @@ def transfer_delete(
         target_label=label,
         before=before,
     )
-    return Response(status_code=204)
+    return gone
