@@ -895,9 +895,10 @@ def _check_target(session: Session, target: TransferTarget) -> None:
         raise InvalidInput("号码只能由数字、* 和 # 组成（1–32 位）")
     if not -9999 <= target.sort_order <= 9999:
         raise InvalidInput("排序应在 -9999 到 9999 之间")
-    clash = session.exec(
-        select(TransferTarget).where(TransferTarget.name == target.name, TransferTarget.id != target.id)
-    ).first()
+    with session.no_autoflush:  # an edited row must not be written before its name is checked
+        clash = session.exec(
+            select(TransferTarget).where(TransferTarget.name == target.name, TransferTarget.id != target.id)
+        ).first()
     if clash is not None:
         raise Conflict(f"已有名为「{target.name}」的转接目标")
 
