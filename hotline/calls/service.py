@@ -940,6 +940,12 @@ def resolve_transfer(session: Session, *, target: str) -> ResolvedTransfer:
     A number that is also a target's extension is that target (its kind names the line).
     """
     wanted = target.strip()
+    if not wanted:
+        raise InvalidInput("请选择转接目标或填写号码")
+    try:
+        clean_text(wanted, field="target", max_len=64)
+    except InvalidInput as err:  # control characters, broken text: no target has such a name
+        raise InvalidInput("转接目标含有无效字符：请从列表中选择，或填写电话号码") from err
     row = session.exec(
         select(TransferTarget).where(TransferTarget.name == wanted, col(TransferTarget.active).is_(True))
     ).first()

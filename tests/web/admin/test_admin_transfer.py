@@ -138,4 +138,7 @@ def test_a_transfer_by_name_dials_the_targets_extension(world: World) -> None:
         response = operator.post("/api/calls/transfer", json={"target": name})
         assert response.status_code == 422, response.text
         assert f"没有名为「{name}」的转接目标" in response.json()["detail"]
+    for odd, words in (("人社\x00", "无效字符"), ("   ", "请选择转接目标")):
+        response = operator.post("/api/calls/transfer", json={"target": odd})
+        assert response.status_code == 422 and words in response.json()["detail"], response.text
     assert len(phone.asked) == 5
