@@ -70,8 +70,8 @@ def seed(session: Session, *, now: datetime, demo: bool = False) -> SeedReport:
     # Only into an empty table: after the first seed the list is the admin's, and a target they
     # deleted must not come back with the next `hotline demo`.
     if session.exec(select(TransferTarget.id).limit(1)).first() is None:
-        for name, extension, kind, order in TRANSFER_TARGETS:
-            session.add(TransferTarget(name=name, extension=extension, kind=kind, sort_order=order))
+        for name, extension, line_kind, order in TRANSFER_TARGETS:
+            session.add(TransferTarget(name=name, extension=extension, kind=line_kind, sort_order=order))
             report.count("transfer targets")
     session.flush()
     if demo:

@@ -115,7 +115,7 @@ def _check_key(
     if key and any(hmac.compare_digest(key.encode(), k.encode()) for k in keys):
         return key
     issued = find_active_key(session, key=key) if key else None
-    if issued is None:
+    if key is None or issued is None:
         raise PermissionDenied(f"a valid key is required in the {KEY_HEADER} header")
     if due_for_touch(issued, now) and issued.id is not None:
         if writes:  # on SQLite this session holds the write lock: a second writer would wait on it

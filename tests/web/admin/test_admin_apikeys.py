@@ -79,7 +79,10 @@ def test_an_issued_key_has_its_own_post_limit(world_factory: Callable[..., World
     admin = world.login("admin")
     one, two = issue(admin, "甲平台")["key"], issue(admin, "乙平台")["key"]
     partner = TestClient(world.app)
-    post = lambda key: partner.post("/open311/v2/requests.json", data=FORM, headers={"X-API-Key": key})  # noqa: E731
+
+    def post(key: str) -> Any:
+        return partner.post("/open311/v2/requests.json", data=FORM, headers={"X-API-Key": key})
+
     assert post(one).status_code == 201
     limited = post(one)
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1

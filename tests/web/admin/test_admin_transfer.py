@@ -3,6 +3,7 @@ picked name's extension."""
 
 from typing import Any
 
+from hotline.seed.service import seed
 from tests.web.conftest import TestClient, World, post_ok, ring_and_answer
 from tests.web.test_seat_calls_api import with_phone
 
@@ -142,3 +143,13 @@ def test_a_transfer_by_name_dials_the_targets_extension(world: World) -> None:
         response = operator.post("/api/calls/transfer", json={"target": odd})
         assert response.status_code == 422 and words in response.json()["detail"], response.text
     assert len(phone.asked) == 5
+
+
+def test_a_seed_fills_only_an_empty_table(world: World) -> None:
+    admin = world.login("admin")
+    first = targets(admin, "/api/admin/transfer-targets")[0]
+    assert admin.delete(f"/api/admin/transfer-targets/{first['id']}").status_code == 200
+    with world.session() as session:
+        report = seed(session, now=world.clock.now(), demo=True)
+    assert "transfer targets" not in report.added
+    assert [r["name"] for r in targets(admin, "/api/admin/transfer-targets")] == [n for n, *_ in SEEDED[1:]]
