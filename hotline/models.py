@@ -1,9 +1,10 @@
 """Every table model, imported in one place so metadata and migrations see them all."""
 
 from hotline.audit.models import AuditEntry
-from hotline.calls.models import Call, Seat
+from hotline.calls.models import Call, Seat, TransferTarget
 from hotline.categories.models import Category
 from hotline.knowledge.models import Article
+from hotline.partners.models import ApiKey
 from hotline.sla.models import HolidayOverride, TimeLimitPolicy
 from hotline.tickets.models import (
     Assignment,
@@ -19,6 +20,7 @@ from hotline.units.models import Unit
 from hotline.users.models import User
 
 __all__ = [
+    "ApiKey",
     "Article",
     "Assignment",
     "AuditEntry",
@@ -34,6 +36,7 @@ __all__ = [
     "TicketCounter",
     "TicketEvent",
     "TimeLimitPolicy",
+    "TransferTarget",
     "Unit",
     "User",
 ]

@@ -1,5 +1,6 @@
 """Chinese names of the core's vocabulary, for pages and exports (the API keeps the codes)."""
 
+from hotline.calls.models import TransferKind
 from hotline.enums import (
     CallDirection,
     CallOutcome,
@@ -120,6 +121,11 @@ UNIT_KIND = {
 }
 LIMIT_UNIT = {LimitUnit.MINUTES: "分钟", LimitUnit.HOURS: "小时", LimitUnit.WORKING_DAYS: "个工作日"}
 STAGE = {Stage.SIGN: "签收", Stage.HANDLE: "办理", Stage.CALLBACK: "回访", Stage.SUPERVISION: "督办"}
+TRANSFER_KIND = {
+    TransferKind.EMERGENCY: "紧急电话",
+    TransferKind.EXPERT: "专家坐席",
+    TransferKind.UNIT: "单位",
+}
 PAUSE_REASONS = ("小休", "用餐", "培训", "会议", "话后整理")
 # The audit trail's action codes (hotline.audit); a code not named here is shown as it is.
 AUDIT_ACTION = {

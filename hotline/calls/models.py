@@ -1,6 +1,7 @@
 """Seats and call records, filled by the telephony bridge through CallEvents."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
@@ -75,3 +76,27 @@ class Call(CallBase, table=True):
 class CallPublic(CallBase):
     id: int
     worklist: WorklistState
+
+
+# --- transfer targets (转接目标): the lines an operator hands a caller to ------------------------
+
+
+class TransferKind(StrEnum):
+    EMERGENCY = "emergency"  # 紧急电话: 110/119/120/122
+    EXPERT = "expert"  # 专家坐席: an expert desk of the hotline (人社, 医保…)
+    UNIT = "unit"  # 单位: a member unit's own line
+
+
+TRANSFER_EXTENSION = r"^[0-9*#]{1,32}$"  # what the dialplan's transfer context can dial
+
+
+class TransferTargetBase(SQLModel):
+    name: str = Field(max_length=32, unique=True, index=True, description="what the operator picks: 人社")
+    extension: str = Field(max_length=32, description="what is dialled: digits, * and #")
+    kind: TransferKind = TransferKind.EXPERT
+    active: bool = True
+    sort_order: int = Field(default=0, description="the order within its kind, smallest first")
+
+
+class TransferTarget(TransferTargetBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)

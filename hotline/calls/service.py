@@ -21,7 +21,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from hotline.calls.events import CallEvent, CallEventKind
-from hotline.calls.models import Call, Seat
+from hotline.calls.models import TRANSFER_EXTENSION, Call, Seat, TransferKind, TransferTarget
 from hotline.clock import ensure_utc
 from hotline.enums import (
     OPEN_STATUSES,
@@ -33,6 +33,7 @@ from hotline.enums import (
     WorklistState,
 )
 from hotline.errors import Conflict, InvalidInput, NotFound
+from hotline.partners.service import short_text
 from hotline.ports import EventPublisher
 from hotline.text import clean_text
 from hotline.tickets.models import Ticket
@@ -842,3 +843,119 @@ def finish_worklist_item(
         for item in done:
             publisher.publish(CALL_TOPIC, call_payload(item))
     return call
+
+
+# --- transfer targets (转接目标) ---------------------------------------------------------------
+
+_TRANSFER_EXTENSION = re.compile(TRANSFER_EXTENSION)
+_A_NUMBER = re.compile(r"^[0-9*#+]+$")  # a number typed by the operator: the call control checks it
+
+
+class TransferTargetIn(BaseModel):
+    """A target as the admin writes it; ``None`` in an update: left as it is."""
+
+    name: str | None = None
+    extension: str | None = None
+    kind: TransferKind | None = None
+    active: bool | None = None
+    sort_order: int | None = None
+
+
+@dataclass(frozen=True)
+class ResolvedTransfer:
+    extension: str
+    target: TransferTarget | None  # None: a number typed by the operator, not in the table
+
+
+# The admin's changes only flush: the caller commits, with the change's audit entry.
+
+
+def list_transfer_targets(session: Session, *, active_only: bool = False) -> list[TransferTarget]:
+    """Emergency lines, then expert desks, then units (the kinds sort so), each by its sort order."""
+    query = select(TransferTarget)
+    if active_only:
+        query = query.where(col(TransferTarget.active).is_(True))
+    order = (col(TransferTarget.kind), col(TransferTarget.sort_order), col(TransferTarget.id))
+    return list(session.exec(query.order_by(*order)))
+
+
+def get_transfer_target(session: Session, *, target_id: int) -> TransferTarget:
+    target = session.get(TransferTarget, target_id)
+    if target is None:
+        raise NotFound(f"转接目标 {target_id} 不存在")
+    return target
+
+
+def _check_target(session: Session, target: TransferTarget) -> None:
+    target.name = short_text(target.name, field="名称", max_len=32)
+    if _A_NUMBER.match(target.name):
+        raise InvalidInput("名称不能是纯号码：号码请填在“号码”一栏")
+    target.extension = target.extension.strip()
+    if not _TRANSFER_EXTENSION.match(target.extension):
+        raise InvalidInput("号码只能由数字、* 和 # 组成（1–32 位）")
+    if not -9999 <= target.sort_order <= 9999:
+        raise InvalidInput("排序应在 -9999 到 9999 之间")
+    with session.no_autoflush:  # an edited row must not be written before its name is checked
+        clash = session.exec(
+            select(TransferTarget).where(TransferTarget.name == target.name, TransferTarget.id != target.id)
+        ).first()
+    if clash is not None:
+        raise Conflict(f"已有名为「{target.name}」的转接目标")
+
+
+def create_transfer_target(session: Session, *, data: TransferTargetIn) -> TransferTarget:
+    if data.name is None or data.extension is None:
+        raise InvalidInput("请填写名称和号码")
+    target = TransferTarget(
+        name=data.name,
+        extension=data.extension,
+        kind=data.kind or TransferKind.EXPERT,
+        active=True if data.active is None else data.active,
+        sort_order=data.sort_order or 0,
+    )
+    _check_target(session, target)
+    session.add(target)
+    session.flush()
+    return target
+
+
+def update_transfer_target(session: Session, *, target_id: int, data: TransferTargetIn) -> TransferTarget:
+    target = get_transfer_target(session, target_id=target_id)
+    for name, value in data.model_dump(exclude_none=True).items():
+        setattr(target, name, value)
+    _check_target(session, target)  # refused: the request's rollback drops the values set above
+    session.add(target)
+    session.flush()
+    return target
+
+
+def delete_transfer_target(session: Session, *, target_id: int) -> None:
+    session.delete(get_transfer_target(session, target_id=target_id))
+    session.flush()
+
+
+def resolve_transfer(session: Session, *, target: str) -> ResolvedTransfer:
+    """What to dial for what the operator picked: an active target's name, or a number as typed.
+
+    A number that is also a target's extension is that target (its kind names the line).
+    """
+    wanted = target.strip()
+    if not wanted:
+        raise InvalidInput("请选择转接目标或填写号码")
+    try:
+        clean_text(wanted, field="target", max_len=64)
+    except InvalidInput as err:  # control characters, broken text: no target has such a name
+        raise InvalidInput("转接目标含有无效字符：请从列表中选择，或填写电话号码") from err
+    row = session.exec(
+        select(TransferTarget).where(TransferTarget.name == wanted, col(TransferTarget.active).is_(True))
+    ).first()
+    if row is not None:
+        return ResolvedTransfer(extension=row.extension, target=row)
+    if not _A_NUMBER.match(wanted):
+        raise InvalidInput(f"没有名为「{wanted[:32]}」的转接目标：请从列表中选择，或填写电话号码")
+    same = session.exec(
+        select(TransferTarget)
+        .where(TransferTarget.extension == wanted, col(TransferTarget.active).is_(True))
+        .order_by(col(TransferTarget.id))
+    ).first()
+    return ResolvedTransfer(extension=wanted, target=same)

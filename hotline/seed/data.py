@@ -5,6 +5,7 @@ that take applications), the city's counties and districts, and the expert seats
 joined the hotline hall (人社, 医保, 法律服务, 政企通).
 """
 
+from hotline.calls.models import TransferKind
 from hotline.enums import Role, UnitKind
 
 D, DI, U, E = UnitKind.DEPARTMENT, UnitKind.DISTRICT, UnitKind.UTILITY, UnitKind.EXPERT
@@ -141,6 +142,19 @@ DEMO_USERS: tuple[tuple[str, str, Role, str | None], ...] = (
     ("unit_power", "供电公司 联络员", Role.UNIT, "power"),
     ("unit_shuangqing", "双清区 联络员", Role.UNIT, "shuangqing"),
     ("unit_daxiang", "大祥区 联络员", Role.UNIT, "daxiang"),
+)
+
+# (name, extension, kind, sort order): the lines an operator transfers to, as the dialplan's
+# transfer context has them (docker/asterisk extensions.conf; telephony.config's defaults).
+TRANSFER_TARGETS: tuple[tuple[str, str, TransferKind, int], ...] = (
+    ("报警", "110", TransferKind.EMERGENCY, 1),
+    ("火警", "119", TransferKind.EMERGENCY, 2),
+    ("急救", "120", TransferKind.EMERGENCY, 3),
+    ("交通事故", "122", TransferKind.EMERGENCY, 4),
+    ("人社", "2001", TransferKind.EXPERT, 1),  # 人力资源和社会保障
+    ("医保", "2002", TransferKind.EXPERT, 2),  # 医疗保障
+    ("法律服务", "2003", TransferKind.EXPERT, 3),
+    ("政企通", "2004", TransferKind.EXPERT, 4),  # enterprise service line
 )
 
 # (seat code, queue-member interface, operator username); matches docker/asterisk queues.conf

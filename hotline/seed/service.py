@@ -10,10 +10,18 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from hotline.calls.models import Seat
+from hotline.calls.models import Seat, TransferTarget
 from hotline.categories.models import Category
 from hotline.knowledge.models import Article
-from hotline.seed.data import ARTICLES, CATEGORIES, DEMO_PASSWORD, DEMO_USERS, SEATS, UNITS
+from hotline.seed.data import (
+    ARTICLES,
+    CATEGORIES,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    SEATS,
+    TRANSFER_TARGETS,
+    UNITS,
+)
 from hotline.sla.models import TimeLimitPolicy
 from hotline.sla.service import DEFAULT_POLICIES
 from hotline.units.models import Unit
@@ -31,6 +39,8 @@ class SeedReport:
 
 def seed(session: Session, *, now: datetime, demo: bool = False) -> SeedReport:
     """Add what is missing; rows already there (matched by their codes) are left as they are.
+
+    Transfer targets are added only to an empty table (the emergency lines and expert desks).
 
     ``demo``: also the demo accounts (password DEMO_PASSWORD), seats and knowledge articles.
     """
@@ -57,6 +67,12 @@ def seed(session: Session, *, now: datetime, demo: bool = False) -> SeedReport:
         if policy.name not in policies:
             session.add(TimeLimitPolicy.model_validate(policy))
             report.count("time limits")
+    # Only into an empty table: after the first seed the list is the admin's, and a target they
+    # deleted must not come back with the next `hotline demo`.
+    if session.exec(select(TransferTarget.id).limit(1)).first() is None:
+        for name, extension, line_kind, order in TRANSFER_TARGETS:
+            session.add(TransferTarget(name=name, extension=extension, kind=line_kind, sort_order=order))
+            report.count("transfer targets")
     session.flush()
     if demo:
         _seed_demo(session, units=units, now=now, report=report)

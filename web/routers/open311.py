@@ -1,8 +1,10 @@
 """An Open311 GeoReport v2–style API for other systems: services, requests, request status.
 
-Services (the category tree's leaves) are public; requests need a key that the deployment lists
-in ``HOTLINE_WEB_OPEN311_API_KEYS``, sent in the ``X-API-Key`` header (``api_key`` in the query or
-the form still works, as GeoReport v2 has it, but a query string ends up in access logs).
+Services (the category tree's leaves) are public; requests need a partner's key, sent in the
+``X-API-Key`` header: one the admin issued at /admin#apikeys (stored hashed, revocable), or one the
+deployment lists in ``HOTLINE_WEB_OPEN311_API_KEYS`` (the bootstrap way, before any admin exists).
+``api_key`` in the query or the form still works, as GeoReport v2 has it, but a query string ends
+up in access logs.
 What leaves is public-facing: tickets whose caller asked for confidentiality are never listed,
 counted or found, callers' numbers never leave, and phone and ID numbers written into the
 texts are masked.
@@ -10,6 +12,7 @@ texts are masked.
 
 import hashlib
 import hmac
+import logging
 import re
 from datetime import datetime
 from typing import Annotated, Final
@@ -17,11 +20,14 @@ from typing import Annotated, Final
 from fastapi import APIRouter, Depends, Form, Query
 from fastapi.security import APIKeyHeader, APIKeyQuery
 from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
 from hotline.categories.models import Category
 from hotline.categories.service import get_category_by_code, list_categories
 from hotline.enums import OPEN_STATUSES, Channel, Role, TicketStatus
 from hotline.errors import NotFound, PermissionDenied
+from hotline.partners.service import due_for_touch, find_active_key, touch_key
 from hotline.tickets.citizen import TITLE_MIN, check_citizen_request
 from hotline.tickets.models import Ticket, TicketCreate
 from hotline.tickets.service import create_ticket, get_ticket_by_number, list_tickets, mask_phone
@@ -32,6 +38,7 @@ from web.errors import ERROR_RESPONSES, RATE_LIMITED, TooManyRequests
 from web.ratelimit import Rule
 from web.routers.common import announce, reference
 
+log = logging.getLogger(__name__)
 router = APIRouter(
     route_class=TransactionPerHop, prefix="/open311/v2", tags=["open311"], responses=ERROR_RESPONSES
 )
@@ -96,13 +103,38 @@ class ServiceRequest(BaseModel):
     long: float | None = None
 
 
-def _check_key(services: AppServices, *sent: str | None) -> str:
-    """The first key sent (header first), if the deployment lists it; PermissionDenied otherwise."""
+def _check_key(
+    session: Session, services: AppServices, now: datetime, *sent: str | None, writes: bool = False
+) -> str:
+    """The first key sent (header first), if the deployment lists it or an admin issued it and has
+    not revoked it; PermissionDenied otherwise, the same for a wrong key and a revoked one.
+
+    ``writes``: the request's session is a writer's (a POST), and notes the key's use itself.
+    """
     key = next((k for k in sent if k), None)
     keys = services.web.open311_api_keys
-    if not key or not any(hmac.compare_digest(key.encode(), k.encode()) for k in keys):
+    if key and any(hmac.compare_digest(key.encode(), k.encode()) for k in keys):
+        return key
+    issued = find_active_key(session, key=key) if key else None
+    if key is None or issued is None:
         raise PermissionDenied(f"a valid key is required in the {KEY_HEADER} header")
+    if due_for_touch(issued, now) and issued.id is not None:
+        if writes:  # on SQLite this session holds the write lock: a second writer would wait on it
+            touch_key(session, key_id=issued.id, now=now)
+        else:
+            _touch(services, issued.id, now)
     return key
+
+
+def _touch(services: AppServices, key_id: int, now: datetime) -> None:
+    """Note the key's use in a short transaction of its own: a GET's session is the reader's, and
+    a failure to note it must not refuse the partner's request."""
+    try:
+        with Session(services.writer) as own:
+            touch_key(own, key_id=key_id, now=now)
+            own.commit()
+    except SQLAlchemyError:
+        log.warning("could not note the use of API key %s", key_id, exc_info=True)
 
 
 def _mask_numbers(text: str) -> str:
@@ -193,7 +225,7 @@ def create_request(
         str | None, Form(description="GeoReport v2's place for the key; prefer the header")
     ] = None,
 ) -> list[RequestCreated]:
-    key = _check_key(services, header_key, api_key)
+    key = _check_key(session, services, now, header_key, api_key, writes=True)
     _within_post_limit(services, key)
     category = get_category_by_code(session, code=service_code)
     check_citizen_request(caller_phone=phone, content=description, phone_required=False)
@@ -229,6 +261,7 @@ def create_request(
 def list_requests(
     session: SessionDep,
     services: ServicesDep,
+    now: NowDep,
     header_key: HeaderKey,
     query_key: QueryKey,
     service_request_id: Annotated[str | None, Query(description="comma-separated ids")] = None,
@@ -237,7 +270,7 @@ def list_requests(
     start_date: datetime | None = None,
     end_date: datetime | None = None,
 ) -> list[ServiceRequest]:
-    _check_key(services, header_key, query_key)
+    _check_key(session, services, now, header_key, query_key)
     if service_request_id:
         found = [
             _public(get_ticket_by_number(session, number=number.strip(), actor=API))
@@ -266,9 +299,10 @@ def get_request(
     service_request_id: str,
     session: SessionDep,
     services: ServicesDep,
+    now: NowDep,
     header_key: HeaderKey,
     query_key: QueryKey,
 ) -> list[ServiceRequest]:
-    _check_key(services, header_key, query_key)
+    _check_key(session, services, now, header_key, query_key)
     ticket = _public(get_ticket_by_number(session, number=service_request_id, actor=API))
     return [_request(ticket, session, services)]

@@ -34,6 +34,7 @@ from web.routers import admin
 from web.routers.auth import home_of
 from web.routers.brief import MonthQ, TopQ, brief_rows, load_brief
 from web.routers.common import reference, view
+from web.routers.tickets import audit_unit_view
 from web.schemas import assignment_view
 
 router = APIRouter(route_class=TransactionPerHop, include_in_schema=False)
@@ -194,6 +195,7 @@ def ticket_page(
     now: NowDep,
 ) -> Response:
     ticket = svc.get_ticket(session, ticket_id=ticket_id, actor=actor)
+    audit_unit_view(session, request, actor, ticket, now)
     ref = reference(session, services)
     return _page(
         request,

@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Query
+from fastapi import Query, Request
 from fastapi.responses import StreamingResponse
 from openpyxl import Workbook
 
@@ -20,6 +20,7 @@ from web.deps import (
     SessionDep,
     UnitActor,
 )
+from web.routers.admin.common import audited
 from web.routers.common import api_router
 from web.wallboard import Wallboard, WallboardFeed
 from web.xlsx import XLSX_RESPONSE, append_row, download
@@ -116,6 +117,7 @@ def _rows(rows: list[BreakdownRow]) -> list[list[Any]]:
     responses=XLSX_RESPONSE,
 )
 def report_export(
+    request: Request,
     actor: BoardActor,
     session: SessionDep,
     services: ServicesDep,
@@ -170,6 +172,15 @@ def report_export(
                 round(u.score, 4),
             ],
         )
+    audited(
+        session,
+        request,
+        actor=actor,
+        action="export.report",
+        at=now,
+        target_kind="report",
+        target_label=f"{begin.date()} 至 {last_day}",  # the period: what the workbook holds
+    )
     return download(book, f"hotline-report-{begin.date()}-{last_day}.xlsx")
 
 

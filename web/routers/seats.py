@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from hotline.audit.service import snapshot
 from hotline.calls import service as calls
 from hotline.calls.events import CallEvent, CallEventKind
-from hotline.calls.models import Call, Seat
+from hotline.calls.models import Call, Seat, TransferKind
 from hotline.enums import SeatState
 from hotline.errors import Conflict, DomainError, InvalidInput, NotFound, Unavailable
 from hotline.ports import CallControl, TransferStep
@@ -234,10 +234,19 @@ async def transfer(
     data: TransferIn, actor: OperatorActor, session: SessionDep, services: ServicesDep
 ) -> CommandOut:
     phone = _phone(services)
-    linkedid = await run_db(session, lambda: _live_call(session, actor, data.linkedid))
+
+    def call_and_line() -> tuple[str, calls.ResolvedTransfer]:
+        # A name from the admin's list (转接目标) is dialled as its extension; a number as typed.
+        linkedid = _live_call(session, actor, data.linkedid)
+        return linkedid, calls.resolve_transfer(session, target=data.target)
+
+    linkedid, line = await run_db(session, call_and_line)
     attended = data.mode is TransferMode.ATTENDED
-    await _command(phone.transfer(linkedid=linkedid, target=data.target, attended=attended))
-    kind = "紧急电话" if data.target in EMERGENCY_LINES else "专线"
+    await _command(phone.transfer(linkedid=linkedid, target=line.extension, attended=attended))
+    emergency = line.extension in EMERGENCY_LINES or (
+        line.target is not None and line.target.kind is TransferKind.EMERGENCY
+    )
+    kind = "紧急电话" if emergency else "专线"
     if attended:
         return CommandOut(ok=True, detail=f"正在咨询{kind} {data.target}，来电人保持等待", linkedid=linkedid)
     return CommandOut(ok=True, detail=f"已转接{kind} {data.target}", linkedid=linkedid)

@@ -1,16 +1,20 @@
 """Tickets: intake, dispatch, handling, callback; each route calls one lifecycle service."""
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Query, Request
 from pydantic import AwareDatetime
+from sqlmodel import Session
+from starlette.requests import HTTPConnection
 
-from hotline.enums import TicketStatus
+from hotline.enums import Role, TicketStatus
 from hotline.tickets import service as svc
-from hotline.tickets.models import TicketCreate, TicketUpdate
+from hotline.tickets.models import Ticket, TicketCreate, TicketUpdate
 from hotline.timeline.models import TicketEventPublic
 from hotline.timeline.service import list_events
 from hotline.units.service import get_unit_by_code
+from hotline.users.models import Actor
 from web.deps import (
     ID_MAX,
     CallbackActor,
@@ -25,6 +29,7 @@ from web.deps import (
     SupervisorActor,
     UnitActor,
 )
+from web.routers.admin.common import audited
 from web.routers.common import announce, api_router, moved, reference, view, views
 from web.schemas import (
     CallbackIn,
@@ -93,11 +98,35 @@ def create_ticket(
     return CreatedTicket(ticket=view(session, services, ticket, actor, now), query_code=ticket.query_code)
 
 
+def audit_unit_view(
+    session: Session, conn: HTTPConnection, actor: Actor, ticket: Ticket, at: datetime
+) -> None:
+    """A unit's staff read a ticket, its caller's details among it: one entry (one insert). Staff
+    reads are not audited: they are the hotline's daily work."""
+    if actor.role is Role.UNIT:
+        audited(
+            session,
+            conn,
+            actor=actor,
+            action="ticket.view",
+            at=at,
+            target_kind="ticket",
+            target_id=ticket.id,
+            target_label=ticket.number,
+        )
+
+
 @router.get("/{ticket_id}", summary="A ticket with its assignments, timeline and supervision flags")
 def get_ticket(
-    ticket_id: Id, actor: ReaderActor, session: SessionDep, services: ServicesDep, now: NowDep
+    ticket_id: Id,
+    request: Request,
+    actor: ReaderActor,
+    session: SessionDep,
+    services: ServicesDep,
+    now: NowDep,
 ) -> TicketDetail:
     ticket = svc.get_ticket(session, ticket_id=ticket_id, actor=actor)
+    audit_unit_view(session, request, actor, ticket, now)
     ref = reference(session, services)
     base = view(session, services, ticket, actor, now, ref)
     return TicketDetail(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-07 13:04:18.469613
+Create Date: 2026-12-07 13:13:19.200893
 """
 
 from collections.abc import Sequence
@@ -83,6 +83,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_timelimitpolicy_priority"), ["priority"], unique=False)
 
     op.create_table(
+        "transfertarget",
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("extension", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("kind", sa.Enum("EMERGENCY", "EXPERT", "UNIT", name="transferkind"), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("sort_order", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("transfertarget", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_transfertarget_name"), ["name"], unique=True)
+
+    op.create_table(
         "unit",
         sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
@@ -160,6 +173,25 @@ def upgrade() -> None:
     with op.batch_alter_table("user", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_user_unit_id"), ["unit_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_user_username"), ["username"], unique=True)
+
+    op.create_table(
+        "apikey",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("partner", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("key_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("prefix", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("created_at", hotline.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.Column("revoked_at", hotline.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_used_at", hotline.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by"],
+            ["user.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("apikey", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_apikey_key_hash"), ["key_hash"], unique=True)
 
     op.create_table(
         "auditentry",
@@ -788,6 +820,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_auditentry_action"))
 
     op.drop_table("auditentry")
+    with op.batch_alter_table("apikey", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_apikey_key_hash"))
+
+    op.drop_table("apikey")
     with op.batch_alter_table("user", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_user_username"))
         batch_op.drop_index(batch_op.f("ix_user_unit_id"))
@@ -802,6 +838,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_unit_code"))
 
     op.drop_table("unit")
+    with op.batch_alter_table("transfertarget", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_transfertarget_name"))
+
+    op.drop_table("transfertarget")
     with op.batch_alter_table("timelimitpolicy", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_timelimitpolicy_priority"))
 

@@ -1,7 +1,7 @@
 // 通话条: the seat's state as the phone system reports it, and the buttons that apply to it.
 // Every button's availability is worked out from the server's SeatView (GET /api/seats/me, again
 // after each calls.seat message); a command's answer, never a guess, marks an attended transfer.
-import { api, el, failure, text, toast } from "/static/common.js";
+import { api, attempt, el, failure, text, toast } from "/static/common.js";
 
 const $ = (id) => document.getElementById(id);
 const DIRECTION = { inbound: "呼入", outbound: "外呼" };
@@ -195,11 +195,24 @@ async function transferStep(step) {
   if (seat) show(seat);
 }
 
+/** The picker's lines: the admin's transfer targets (by name; the server dials the extension),
+ * then the units' own hotline numbers. Emergency numbers work typed or from the banner anyway. */
+async function transferTargets(units) {
+  const groups = { emergency: $("transfer-emergency"), expert: $("transfer-expert"), unit: $("transfer-units") };
+  const targets = (await attempt(() => api("/api/transfer-targets"))) ?? [];
+  for (const t of targets) {
+    const label = t.kind === "emergency" ? `${t.extension} ${t.name}` : `${t.name} ${t.extension}`;
+    groups[t.kind]?.append(el("option", { value: t.name }, label));
+  }
+  for (const u of units.filter((u) => u.hotline_number)) {
+    groups.unit.append(el("option", { value: u.hotline_number }, `${u.short_name || u.name} ${u.hotline_number}`));
+  }
+  for (const group of Object.values(groups)) if (!group.children.length) group.remove();
+}
+
 /** Wire the bar's buttons; the page calls refreshSeat() when its live feed opens. */
 export function startCallBar(units) {
-  const lines = units.filter((u) => u.hotline_number);
-  $("transfer-units").replaceChildren(...lines.map((u) => el("option", { value: u.hotline_number }, `${u.short_name || u.name} ${u.hotline_number}`)));
-  if (!lines.length) $("transfer-units").remove();
+  transferTargets(units);
   $("transfer-target").addEventListener("change", () => {
     const other = $("transfer-target").value === "other";
     $("transfer-number").classList.toggle("hidden", !other);

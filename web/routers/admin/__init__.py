@@ -6,7 +6,18 @@
 
 from fastapi import APIRouter
 
-from web.routers.admin import audit, categories, holidays, knowledge, policies, seats, units, users
+from web.routers.admin import (
+    apikeys,
+    audit,
+    categories,
+    holidays,
+    knowledge,
+    policies,
+    seats,
+    transfer,
+    units,
+    users,
+)
 
 SECTIONS: list[tuple[str, str]] = [
     ("users", "用户与锁定"),
@@ -16,6 +27,8 @@ SECTIONS: list[tuple[str, str]] = [
     ("policies", "时限规则"),
     ("holidays", "节假日"),
     ("knowledge", "知识库"),
+    ("transfer", "转接目标"),
+    ("apikeys", "接口密钥"),
     ("audit", "操作日志"),
 ]
 
@@ -28,4 +41,7 @@ ROUTERS: list[APIRouter] = [
     policies.router,
     holidays.router,
     knowledge.router,
+    apikeys.router,
+    transfer.router,
+    transfer.seat_router,
 ]
