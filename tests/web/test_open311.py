@@ -54,7 +54,11 @@ def test_phone_and_id_numbers_in_the_texts_are_masked(world: World) -> None:
     ticket = create(operator, content=PERSONAL, address="双清区某小区3栋，物业电话 0739-5123456")
     post_ok(operator, f"/api/tickets/{ticket['id']}/dispatch", {"unit_code": "housing"})
     post_ok(unit, f"/api/tickets/{ticket['id']}/sign")
-    post_ok(unit, f"/api/tickets/{ticket['id']}/reply", {"text": "已处理，回电13912345678确认"})
+    post_ok(
+        unit,
+        f"/api/tickets/{ticket['id']}/reply",
+        {"text": "已处理，回电13912345678确认", "confirm_low_quality": True},
+    )
     client = TestClient(world.app)
     [request] = client.get(f"/open311/v2/requests/{ticket['number']}.json", params=QUERY_KEY).json()
     text = str(request)
