@@ -1,10 +1,14 @@
 """What helps an operator while the caller waits: routing suggestions, duplicates, the knowledge base."""
 
+from dataclasses import asdict
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Query
+from pydantic import BaseModel, Field
 
+from classifier.fields import guess_fields
+from classifier.normalize import MAX_CHARS
 from hotline.enums import OPEN_STATUSES
 from hotline.knowledge.models import ArticlePublic
 from hotline.knowledge.service import search_articles
@@ -15,7 +19,30 @@ from web.routers.common import api_router, reference, view
 from web.schemas import ClassifyIn, DuplicateOut, EmergencyOut, SuggestionOut, UnitScoreOut
 
 router = api_router("assist")
+
+
+class FieldsIn(BaseModel):
+    text: str = Field(max_length=MAX_CHARS, description="the operator's running notes (the content field)")
+
+
+class FieldsOut(BaseModel):
+    """五要素 guessed from the notes; "" where the notes say nothing recognisable."""
+
+    who: str
+    when: str
+    address: str
+    title: str
+    demand: str
+    district: str
+    street: str
+
+
 DUPLICATE_POOL = 500
+
+
+@router.post("/api/assist/fields", summary="五要素 guessed from the operator's notes as they type")
+def fields(data: FieldsIn, actor: IntakeActor) -> FieldsOut:
+    return FieldsOut(**asdict(guess_fields(data.text)))
 
 
 @router.post(

@@ -164,6 +164,7 @@ function blankForm(id, linkedid = "", number = "") {
   fill("duplicates", []);
   $("suggest-units").replaceChildren(el("span", { class: "muted" }, "输入内容后显示推荐承办单位"));
   delete $("suggest-units").dataset.top;
+  confirmSuggested();
   drafts.active = id;
   showFormCall();
 }
@@ -266,6 +267,7 @@ async function save() {
   showTicketNumber();
   text("draft-state", "");
   text("form-result", "已保存工单 " + ticket.number);
+  confirmSuggested(); // saving is the operator's word on every field
   renderDrafts();
   return ticket;
 }
@@ -308,15 +310,43 @@ async function closeOnSpot(article) {
 }
 
 // --- suggestions and duplicates ----------------------------------------------------------------
+// 五要素, category and district filled from the notes are marked 建议 until the operator confirms
+// them: by editing the field, by 全部确认, or by saving. A field the operator filled is never touched.
+const SUGGESTABLE = ["who", "when", "address", "title", "district", "street", "category_id"];
+function suggestField(id, value) {
+  const field = $(id);
+  if (!value || (field.value && !field.dataset.suggested)) return;
+  if (field.value === value) return;
+  field.value = value;
+  field.dataset.suggested = "1";
+  field.classList.add("suggested");
+  field.title = "系统根据记录建议，修改即确认";
+  $("suggested-note").hidden = false;
+}
+function confirmField(id) {
+  const field = $(id);
+  delete field.dataset.suggested;
+  field.classList.remove("suggested");
+  field.removeAttribute("title");
+  $("suggested-note").hidden = !SUGGESTABLE.some((other) => $(other).dataset.suggested);
+}
+function confirmSuggested() { for (const id of SUGGESTABLE) confirmField(id); }
+for (const id of SUGGESTABLE) {
+  $(id).addEventListener("input", (event) => { if (event.isTrusted) confirmField(id); });
+  $(id).addEventListener("change", (event) => { if (event.isTrusted) confirmField(id); });
+}
 const suggest = debounce(async () => {
   const body = { text: `${$("title").value}。${$("content").value} ${$("address").value}`, district: $("district").value };
   if (body.text.trim().length < 4) return;
   const owner = form.id;
-  const [s, duplicates] = await Promise.all([
+  const notes = $("content").value;
+  const [s, duplicates, guessed] = await Promise.all([
     api("/api/assist/suggest", { method: "POST", body }).catch(() => null),
     api("/api/assist/duplicates", { method: "POST", body }).catch(() => []),
+    notes.trim().length >= 6 ? api("/api/assist/fields", { method: "POST", body: { text: notes } }).catch(() => null) : null,
   ]);
   if (form.id !== owner) return; // the operator moved to another form meanwhile
+  if (guessed) for (const id of ["who", "when", "address", "title", "district", "street"]) suggestField(id, guessed[id]);
   if (s) showSuggestion(s);
   if (s && form.dirty) autosave(); // the suggestion may have filled the district or category
   fill("duplicates", duplicates.map((d) => el("tr", {},
@@ -339,9 +369,9 @@ function showSuggestion(s) {
   if (s.district) meta.push("属地：" + s.district + (s.street ? " " + s.street : ""));
   if (s.urgency && s.urgency !== "normal") meta.push("紧急程度：" + ({ urgent: "紧急", critical: "特急" }[s.urgency] || s.urgency));
   text("suggest-meta", meta.join(" · "));
-  if (s.category_id && !$("category_id").value) $("category_id").value = String(s.category_id);
-  if (s.district && !$("district").value) $("district").value = s.district;
-  if (s.street && !$("street").value) $("street").value = s.street;
+  if (s.category_id) suggestField("category_id", String(s.category_id));
+  suggestField("district", s.district);
+  suggestField("street", s.street);
   const banner = $("emergency");
   if (s.emergency) {
     const act = calls ? "请立即转" : "请告知诉求人立即拨打";
@@ -426,6 +456,7 @@ $("ticket-form").addEventListener("input", typed);
 $("ticket-form").addEventListener("change", typed);
 $("ticket-form").addEventListener("submit", (e) => { e.preventDefault(); save(); });
 $("btn-dispatch").addEventListener("click", dispatch);
+$("btn-confirm-suggested").addEventListener("click", confirmSuggested);
 $("btn-new").addEventListener("click", newTicket);
 $("btn-reject").addEventListener("click", rejectTicket);
 $("btn-switch").addEventListener("click", switchToPending);
