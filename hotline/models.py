@@ -5,6 +5,7 @@ from hotline.calls.models import Call, Seat, TransferTarget
 from hotline.categories.models import Category
 from hotline.knowledge.models import Article
 from hotline.partners.models import ApiKey
+from hotline.privacy.models import ConsentRecord
 from hotline.sla.models import HolidayOverride, TimeLimitPolicy
 from hotline.tickets.models import (
     Assignment,
@@ -27,6 +28,7 @@ __all__ = [
     "Call",
     "CallbackRecord",
     "Category",
+    "ConsentRecord",
     "ExtensionRequest",
     "HolidayOverride",
     "ReturnRecord",

@@ -161,6 +161,9 @@ AUDIT_ACTION = {
     "export.audit": "导出操作日志",
     "export.training": "导出训练数据",
     "ticket.view": "单位查看工单",
+    "privacy.lookup": "查询个人信息",
+    "privacy.export": "导出个人信息",
+    "privacy.erase": "删除个人信息",
 }
 AUDIT_TARGET = {
     "user": "用户",
@@ -175,4 +178,5 @@ AUDIT_TARGET = {
     "ticket": "工单",
     "report": "报表",
     "audit": "操作日志",
+    "caller": "来电人",
 }

@@ -148,6 +148,8 @@ class TicketView(BaseModel):
     district: str
     street: str
     confidential: bool
+    consent_recording: bool
+    consent_callback: bool
     complex: bool
     category_id: int | None
     category_name: str
@@ -260,6 +262,8 @@ def ticket_view(ticket: Ticket, *, actor: Actor, ref: Reference, now: datetime, 
                 "district",
                 "street",
                 "confidential",
+                "consent_recording",
+                "consent_callback",
                 "complex",
                 "category_id",
                 "master_id",

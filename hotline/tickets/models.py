@@ -33,6 +33,9 @@ class TicketBase(SQLModel):
     district: str = Field(default="", max_length=64, index=True)
     street: str = Field(default="", max_length=64)
     confidential: bool = Field(default=False, description="units see a masked number")
+    # The caller's consent (the ledger in hotline.privacy keeps every change; sharing = not confidential).
+    consent_recording: bool = Field(default=True, description="the caller agreed to the call being recorded")
+    consent_callback: bool = Field(default=True, description="the caller agreed to a callback (回访)")
     category_id: int | None = Field(default=None, foreign_key="category.id", index=True)
     complex: bool = Field(default=False, description="复杂件: the longer handling limit")
 
@@ -56,6 +59,8 @@ class TicketUpdate(SQLModel):
     district: str | None = None
     street: str | None = None
     confidential: bool | None = None
+    consent_recording: bool | None = None
+    consent_callback: bool | None = None
     category_id: int | None = None
     complex: bool | None = None
 

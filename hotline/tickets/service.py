@@ -28,6 +28,7 @@ from hotline.enums import (
 )
 from hotline.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ReplyNeedsConfirmation
 from hotline.ports import ReplyVerdict
+from hotline.privacy.service import record_consent
 from hotline.sla.calendar import WorkCalendar
 from hotline.sla.service import (
     RETURN_LIMIT_WORKING_DAYS,
@@ -243,6 +244,7 @@ def create_ticket(
         to_status=TicketStatus.DRAFT,
         data={"channel": data.channel},
     )
+    record_consent(session, ticket=ticket, actor=actor, at=now, note="受理时")
     session.commit()
     return ticket
 
@@ -267,7 +269,10 @@ def update_draft(
     changes.update(_clean_fields({k: v for k, v in changes.items() if k in _TEXT_LIMITS}, partial=True))
     if changes.get("category_id") is not None and session.get(Category, changes["category_id"]) is None:
         raise InvalidInput(f"unknown category {changes['category_id']}")
+    consent_before = (ticket.consent_recording, ticket.consent_callback, ticket.confidential)
     ticket.sqlmodel_update(changes)
+    if (ticket.consent_recording, ticket.consent_callback, ticket.confidential) != consent_before:
+        record_consent(session, ticket=ticket, actor=actor, at=now, note="修改工单时")
     return _commit_move(session, ticket, None, actor, now, note="edited", data={"fields": sorted(changes)})
 
 

@@ -20,6 +20,7 @@ from hotline.calls.models import Call, Seat, TransferKind
 from hotline.enums import SeatState
 from hotline.errors import Conflict, DomainError, InvalidInput, NotFound, Unavailable
 from hotline.ports import CallControl, TransferStep
+from hotline.privacy.service import check_may_call_back
 from hotline.tickets.service import get_ticket
 from hotline.users.models import Actor
 from hotline.users.service import get_user, get_user_by_username
@@ -292,7 +293,7 @@ def _dialled(
     if seat.state in (SeatState.RINGING, SeatState.TALKING):
         raise Conflict("您的坐席正在通话，挂断后再外呼")
     if data.ticket_id is not None:
-        get_ticket(session, ticket_id=data.ticket_id, actor=actor)
+        check_may_call_back(get_ticket(session, ticket_id=data.ticket_id, actor=actor))
     event = CallEvent(
         kind=CallEventKind.DIALLED,
         at=now,

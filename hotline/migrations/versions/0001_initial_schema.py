@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-07 13:13:19.200893
+Create Date: 2026-12-07 13:25:24.477779
 """
 
 from collections.abc import Sequence
@@ -327,6 +327,8 @@ def upgrade() -> None:
         sa.Column("district", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("street", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("confidential", sa.Boolean(), nullable=False),
+        sa.Column("consent_recording", sa.Boolean(), nullable=False),
+        sa.Column("consent_callback", sa.Boolean(), nullable=False),
         sa.Column("category_id", sa.Integer(), nullable=True),
         sa.Column("complex", sa.Boolean(), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
@@ -527,6 +529,33 @@ def upgrade() -> None:
             postgresql_include=["ticket_id", "reached", "satisfaction", "solved"],
         )
         batch_op.create_index(batch_op.f("ix_callbackrecord_ticket_id"), ["ticket_id"], unique=False)
+
+    op.create_table(
+        "consentrecord",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("caller_phone", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("recording", sa.Boolean(), nullable=False),
+        sa.Column("callback", sa.Boolean(), nullable=False),
+        sa.Column("share_number", sa.Boolean(), nullable=False),
+        sa.Column("at", hotline.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("by_id", sa.Integer(), nullable=True),
+        sa.Column("by_name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["by_id"],
+            ["user.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"],
+            ["ticket.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("consentrecord", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_consentrecord_at"), ["at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_consentrecord_caller_phone"), ["caller_phone"], unique=False)
+        batch_op.create_index(batch_op.f("ix_consentrecord_ticket_id"), ["ticket_id"], unique=False)
 
     op.create_table(
         "extensionrequest",
@@ -739,6 +768,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_extensionrequest_state"))
 
     op.drop_table("extensionrequest")
+    with op.batch_alter_table("consentrecord", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_consentrecord_ticket_id"))
+        batch_op.drop_index(batch_op.f("ix_consentrecord_caller_phone"))
+        batch_op.drop_index(batch_op.f("ix_consentrecord_at"))
+
+    op.drop_table("consentrecord")
     with op.batch_alter_table("callbackrecord", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_callbackrecord_ticket_id"))
         batch_op.drop_index(

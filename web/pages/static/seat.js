@@ -128,6 +128,7 @@ function snapshot() {
   return {
     linkedid: form.linkedid, caller_number: form.number || $("caller_phone").value, fields,
     confidential: $("confidential").checked,
+    consent: { callback: $("consent_callback").checked, recording: $("consent_recording").checked },
     co_units: coUnits(),
     ticket: ticket ? { id: ticket.id, number: ticket.number, status: ticket.status } : null,
   };
@@ -179,6 +180,8 @@ function restore(draft) {
   blankForm(draft.id, draft.linkedid || "", draft.caller_number || "");
   for (const name of FIELDS) if (draft.fields && name in draft.fields) $(name).value = draft.fields[name];
   $("confidential").checked = Boolean(draft.confidential);
+  $("consent_callback").checked = draft.consent ? draft.consent.callback !== false : true;
+  $("consent_recording").checked = draft.consent ? draft.consent.recording !== false : true;
   setCoUnits(draft.co_units || []);
   ticket = draft.ticket || null;
   form.dirty = true; // it was kept because it holds work not saved as a ticket yet
@@ -240,6 +243,8 @@ function formData() {
     data[name] = $(name).value;
   }
   data.confidential = $("confidential").checked;
+  data.consent_callback = $("consent_callback").checked;
+  data.consent_recording = $("consent_recording").checked;
   data.category_id = $("category_id").value ? Number($("category_id").value) : null;
   if ($("call_linkedid").value) data.call_linkedid = $("call_linkedid").value;
   const suggested = $("suggest-units").dataset.top;
@@ -414,7 +419,8 @@ async function refreshWorklists() {
       attempt(() => api(`/api/tickets/${t.id}/callback`, { method: "POST", body: { ...body, solved: answer } }), "已记录回访 " + t.number).then(refreshWorklists);
     };
     return el("tr", { "data-ticket": t.number },
-      el("td", {}, el("a", { href: "/tickets/" + t.id }, t.number), el("div", { class: "text" }, t.title), t.caller_phone),
+      el("td", {}, el("a", { href: "/tickets/" + t.id }, t.number), el("div", { class: "text" }, t.title), t.caller_phone,
+        t.consent_callback ? null : el("div", { class: "error no-callback" }, "来电人不同意回访：请勿外呼")),
       el("td", { class: "text" }, t.reply_text),
       el("td", {},
         solved,
@@ -422,7 +428,7 @@ async function refreshWorklists() {
         el("button", { type: "button", onclick: () => record({ reached: true, satisfaction: "basically_satisfied" }) }, "基本满意"),
         el("button", { type: "button", onclick: () => record({ reached: true, satisfaction: "unsatisfied" }) }, "不满意"),
         el("button", { type: "button", onclick: () => record({ reached: false }) }, "未接通"),
-        t.caller_phone && calls ? el("button", { type: "button", "data-dial": t.caller_phone, onclick: () => dial(t.caller_phone, t.id) }, "拨打") : null));
+        t.caller_phone && calls && t.consent_callback ? el("button", { type: "button", "data-dial": t.caller_phone, onclick: () => dial(t.caller_phone, t.id) }, "拨打") : null));
   }), "暂无待回访");
   fill("missed", missed.map((c) => el("tr", { "data-call": c.linkedid },
     el("td", {}, c.caller_number || "未显示"),

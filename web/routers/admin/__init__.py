@@ -13,6 +13,7 @@ from web.routers.admin import (
     holidays,
     knowledge,
     policies,
+    privacy,
     seats,
     transfer,
     units,
@@ -29,6 +30,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("knowledge", "知识库"),
     ("transfer", "转接目标"),
     ("apikeys", "接口密钥"),
+    ("privacy", "个人信息"),
     ("audit", "操作日志"),
 ]
 
@@ -44,4 +46,5 @@ ROUTERS: list[APIRouter] = [
     apikeys.router,
     transfer.router,
     transfer.seat_router,
+    privacy.router,
 ]
