@@ -133,6 +133,12 @@ def caller(
     "/api/admin/privacy/export.json",
     summary="A caller's data as a JSON file, for their access request (admin; audited)",
     response_class=Response,
+    responses={
+        200: {
+            "description": "a JSON file: phone, exported_at, tickets, calls, consents",
+            "content": {"application/json": {"schema": {"type": "object", "required": ["phone", "tickets"]}}},
+        }
+    },
 )
 def export(
     request: Request, actor: AdminActor, session: SessionDep, now: NowDep, phone: str = PhoneQ
