@@ -28,6 +28,10 @@ from classifier.tokenize import words
 LOW: Final = 0.5
 SAME_TOPIC: Final = 0.4  # a category cosine at or above this is the same matter (measured: see bench)
 UNKNOWN_MATTER: Final = 0.5  # the words found no link, and there is no model to ask
+OFF_TOPIC_BELOW: Final = 0.25  # matter below this: another matter's answer
+NO_ACTION_BELOW: Final = 0.3  # action below this: nothing said to have been done
+STOCK_FROM: Final = 0.5  # boilerplate from this share: mostly stock phrases
+HAN: Final = re.compile(r"[\u4e00-\u9fff]")
 SHORT_CHARS: Final = 25  # fewer than this says nothing concrete
 # Words that appear in every complaint and prove nothing about its matter.
 GENERIC: Final = frozenset(
@@ -121,9 +125,14 @@ def action_of(reply: str) -> float:
     return min(1.0, 0.35 * min(actions, 2) + 0.15 * min(specifics, 2))
 
 
+def _han(text: str) -> int:
+    """Chinese characters in ``text``: what lengths here are counted in."""
+    return len(HAN.findall(text))
+
+
 def boilerplate_of(reply: str) -> float:
     stock = sum(len(p) for p in BOILERPLATE if p in reply)
-    han = len(re.findall(r"[\u4e00-\u9fff]", reply)) or 1
+    han = _han(reply) or 1
     share = min(1.0, 2.5 * stock / han)
     return max(share, 1.0 if han < SHORT_CHARS else 0.0) if not ACTION.search(reply) else share
 
@@ -151,18 +160,18 @@ def check_reply(complaint: str, reply: str, *, similarity: float | None = None) 
         matter = max(matter, min(1.0, similarity / SAME_TOPIC))
     action, stock = action_of(typed), boilerplate_of(typed)
     score = round(0.5 * matter + 0.35 * action + 0.15 * (1 - stock), 3)
-    if matter < 0.25:
+    off_topic, no_action, boilerplate = (
+        matter < OFF_TOPIC_BELOW,
+        action < NO_ACTION_BELOW,
+        stock >= STOCK_FROM,
+    )
+    if off_topic:
         score = min(score, 0.3)  # a concrete answer to another matter is still 答非所问
-    if action < 0.3 and stock >= 0.5:
+    if no_action and boilerplate:
         score = min(score, 0.4)  # stock phrases with nothing done: on topic, but no answer
-    issues = []
-    if matter < 0.25:
-        issues.append("off_topic")
-    if action < 0.3:
-        issues.append("no_action")
-    if stock >= 0.5:
-        issues.append("boilerplate")
-    if len(re.findall(r"[\u4e00-\u9fff]", typed)) < SHORT_CHARS:
+    found = {"off_topic": off_topic, "no_action": no_action, "boilerplate": boilerplate}
+    issues = [name for name, present in found.items() if present]
+    if _han(typed) < SHORT_CHARS:
         issues.append("too_short")
     return ReplyCheck(
         score=score,
