@@ -33,6 +33,11 @@ def _month(value: str | None, services: ServicesDep, now: NowDep) -> date:
     return date(year, month, 1)
 
 
+def month_label(month: date) -> str:
+    """A month as the brief names it: 2026年11月."""
+    return f"{month.year}年{month.month}月"
+
+
 def load_brief(
     session: SessionDep, services: ServicesDep, now: NowDep, month: str | None, top: int
 ) -> MonthlyBrief:
@@ -68,7 +73,7 @@ def brief_rows(brief: MonthlyBrief, session: SessionDep, services: ServicesDep) 
                 "place": topic.district,
                 "topic": topic.category,
                 "tickets": topic.tickets,
-                "trend": [(f"{m.month.year}年{m.month.month}月", m.tickets) for m in topic.trend],
+                "trend": [(month_label(m.month), m.tickets) for m in topic.trend],
                 "change": change,
                 "examples": [
                     {
@@ -114,7 +119,7 @@ def brief_xlsx(
     sheet = book.active
     assert sheet is not None
     sheet.title = "每月一题"
-    title = f"{brief.month.year}年{brief.month.month}月"
+    title = month_label(brief.month)
     append_row(sheet, [f"{title} 每月一题", f"受理工单 {brief.tickets} 件"])
     append_row(sheet, ["名次", "区县", "诉求类别", "工单数", "环比", *_trend_heads(brief)])
     rows = brief_rows(brief, session, services)
@@ -151,4 +156,4 @@ def brief_xlsx(
 def _trend_heads(brief: MonthlyBrief) -> list[str]:
     """The trend's month columns (every topic has the same months)."""
     first = brief.topics[0].trend if brief.topics else []
-    return [f"{m.month.year}年{m.month.month}月" for m in first]
+    return [month_label(m.month) for m in first]

@@ -32,7 +32,7 @@ from web.deps import (
 from web.errors import NotAuthenticated
 from web.routers import admin
 from web.routers.auth import home_of
-from web.routers.brief import MonthQ, TopQ, brief_rows, load_brief
+from web.routers.brief import MonthQ, TopQ, brief_rows, load_brief, month_label
 from web.routers.common import reference, view
 from web.routers.tickets import audit_unit_view
 from web.schemas import assignment_view
@@ -175,7 +175,8 @@ def brief_page(
         user,
         data,
         "brief.html",
-        title=f"{found.month.year}年{found.month.month}月 每月一题",
+        title=f"{month_label(found.month)} 每月一题",
+        month_label=month_label(found.month),
         brief=found,
         rows=brief_rows(found, session, services),
         month_value=f"{found.month:%Y-%m}",
