@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import pytest
 from pydantic import SecretStr
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from hotline.calls.events import CallEvent
 from hotline.calls.models import Call, Seat
@@ -106,7 +106,8 @@ def calls(session: Session) -> list[Call]:
 
 
 def seats(session: Session) -> dict[str, Seat]:
-    return {s.interface: s for s in session.exec(select(Seat)).all()}
+    """By interface, in interface order: without ORDER BY, PostgreSQL returns updated rows in any order."""
+    return {s.interface: s for s in session.exec(select(Seat).order_by(col(Seat.interface))).all()}
 
 
 @dataclass
