@@ -20,6 +20,7 @@ from hotline.calls.service import SCREEN_POP_TOPIC
 from hotline.clock import FixedClock
 from hotline.db import make_engine
 from hotline.enums import CallOutcome
+from hotline.sla.calendar import SHANGHAI
 from telephony.bridge import Bridge
 from tests.telephony.amiserver import FakeAmi, fixture_frames, recorded, stream
 from tests.telephony.conftest import AFTER_RECORDING, ami_settings, run, wait_until
@@ -175,9 +176,20 @@ def test_ami_run_with_a_refused_login_exits_with_the_reason(
     )
 
 
+def _last_morning_peak() -> datetime:
+    """The latest 10:00 Shanghai at least 15 min ago: the daily curve is near its top then."""
+    now = datetime.now(SHANGHAI)
+    start = now.replace(hour=10, minute=0, second=0, microsecond=0)
+    if start > now - timedelta(minutes=15):
+        start -= timedelta(days=1)
+    return start.astimezone(UTC)
+
+
 def test_simulate_fills_the_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     url = f"sqlite:///{tmp_path / 'sim.db'}"  # empty: simulate brings the schema up to date itself
     monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
+    # Started at the wall clock, a run at 01:00 Shanghai saw 11 calls in 15 min: pin the start.
+    monkeypatch.setattr("web.cli_calls.SystemClock", lambda: FixedClock(_last_morning_peak()))
     monkeypatch.delenv("HOTLINE_REDIS_URL", raising=False)
     result = CliRunner().invoke(
         cli(), ["simulate", "--speed", "0", "--duration", "15m", "--seed", "4", "--calls-per-day", "20000"]
