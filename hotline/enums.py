@@ -85,6 +85,7 @@ class Action(StrEnum):
     CALLBACK_UNSATISFIED = "callback_unsatisfied"  # → 重办
     CALLBACK_ATTEMPT_FAILED = "callback_attempt_failed"
     CALLBACK_UNREACHABLE = "callback_unreachable"  # third try on a third day: closed unrated
+    CLOSE_WITHOUT_CALLBACK = "close_without_callback"  # the caller declined a callback: closed unrated
     SUPERVISE = "supervise"  # 督办
     RESOLVE_SUPERVISION = "resolve_supervision"
     FOLLOW_MASTER = "follow_master"  # a merged ticket's caller is due a callback

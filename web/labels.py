@@ -57,6 +57,7 @@ PUBLIC_STEP = {
     "callback_satisfied": "已回访，办结",
     "callback_unsatisfied": "已回访，重新办理",
     "callback_unreachable": "回访未接通，办结",
+    "close_without_callback": "已答复，办结",
     "close_on_spot": "已答复，办结",
     "reject": "不予受理",
     "merge": "已与其他诉求合并办理",

@@ -75,6 +75,10 @@ def change_consent(
     ticket.updated_at = now
     session.add(ticket)
     record_consent(session, ticket=ticket, actor=actor, at=now, note=note)
+    # Imported here: the ticket service records consent at intake through this module.
+    from hotline.tickets.service import settle_declined_callback
+
+    settle_declined_callback(session, ticket, now=now)
     session.commit()
     return ticket
 

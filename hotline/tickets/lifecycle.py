@@ -69,6 +69,11 @@ TRANSITIONS: MappingProxyType[Action, Move] = MappingProxyType(
             _move(
                 Action.CALLBACK_UNREACHABLE, {S.REPLIED: S.CLOSED, S.MERGED: _SAME}, {R.OPERATOR}, "closed_at"
             ),
+            # Declined callback (不同意回访): closed by the system after the reply, or by the
+            # dispatcher once a flagged reply is reviewed; no callback is due, so none is counted.
+            _move(
+                Action.CLOSE_WITHOUT_CALLBACK, {S.REPLIED: S.CLOSED}, {R.SYSTEM, R.DISPATCHER}, "closed_at"
+            ),
             _move(Action.SUPERVISE, _OPEN_SAME, {R.SUPERVISOR}),
             _move(Action.RESOLVE_SUPERVISION, _OPEN_SAME, {R.SUPERVISOR}),
             _move(Action.FOLLOW_MASTER, {S.MERGED: _SAME}, {R.SYSTEM}),

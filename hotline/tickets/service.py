@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
@@ -601,7 +601,37 @@ def reply(
     ticket.callback_due_at = load_calendar(session).end_of_next_workday(now)
     ticket.callback_done_at = None
     ticket.callback_attempts = 0
-    return _commit_move(session, ticket, move, actor, now, note=body)
+    _apply_move(session, ticket, move, actor, now, note=body)
+    settle_declined_callback(session, ticket, now=now)
+    session.commit()
+    return ticket
+
+
+DECLINED_NOTE: Final = "来电人不同意回访，答复后办结（不计入回访率和满意率）"
+
+
+def settle_declined_callback(session: Session, ticket: Ticket, *, now: datetime) -> None:
+    """A replied ticket whose caller declined a callback needs none: it leaves the callback list
+    and closes unrated, unless its reply was flagged (答非所问), which the dispatcher reviews first.
+    Leaves the commit to the caller."""
+    if ticket.consent_callback or ticket.status is not TicketStatus.REPLIED or ticket.callback_done_at:
+        return
+    ticket.callback_due_at = None
+    if not ticket.reply_flagged:
+        move = check_move(status=ticket.status, action=Action.CLOSE_WITHOUT_CALLBACK, role=Role.SYSTEM)
+        _apply_move(session, ticket, move, SYSTEM, now, note=DECLINED_NOTE)
+
+
+def close_without_callback(
+    session: Session, *, ticket_id: int, actor: Actor, now: datetime, note: str = ""
+) -> Ticket:
+    """The dispatcher closes a reviewed reply whose caller declined a callback."""
+    ticket = get_ticket(session, ticket_id=ticket_id, actor=actor)
+    move = check_move(status=ticket.status, action=Action.CLOSE_WITHOUT_CALLBACK, role=actor.role)
+    if ticket.consent_callback:
+        raise Conflict(f"工单 {ticket.number} 的来电人同意回访：请回访后办结")
+    ticket.callback_due_at = None
+    return _commit_move(session, ticket, move, actor, now, note=_note(note) or DECLINED_NOTE)
 
 
 # --- callback and close --------------------------------------------------------------------------
@@ -762,6 +792,7 @@ def callbacks_due(session: Session, *, now: datetime, limit: int = 200) -> list[
         .where(
             col(Ticket.callback_due_at).is_not(None),
             col(Ticket.callback_done_at).is_(None),
+            col(Ticket.consent_callback),
             col(Ticket.status).in_([TicketStatus.REPLIED, TicketStatus.MERGED]),
         )
         .order_by(col(Ticket.callback_due_at))
@@ -793,6 +824,22 @@ def _commit_move(
     data: dict[str, Any] | None = None,
 ) -> Ticket:
     """Apply a move (or a plain note when ``move`` is None), stamp it and log it in one commit."""
+    _apply_move(session, ticket, move, actor, now, note=note, data=data)
+    session.commit()
+    return ticket
+
+
+def _apply_move(
+    session: Session,
+    ticket: Ticket,
+    move: Move | None,
+    actor: Actor,
+    now: datetime,
+    *,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Apply a move, stamp it and log it, leaving the commit to the caller."""
     now = ensure_utc(now)
     before = ticket.status
     if move is not None:
@@ -815,16 +862,14 @@ def _commit_move(
     )
     if move is not None and ticket.status is TicketStatus.CLOSED and before is not TicketStatus.CLOSED:
         _followers_due_callback(session, ticket, now=now)
-    session.commit()
-    return ticket
 
 
 def _followers_due_callback(session: Session, master: Ticket, *, now: datetime) -> None:
     """When a master closes, every caller merged into it is due a callback."""
     due = load_calendar(session).end_of_next_workday(now)
     for child in _children(session, master):
-        if child.status is not TicketStatus.MERGED:
-            continue
+        if child.status is not TicketStatus.MERGED or not child.consent_callback:
+            continue  # a caller who declined a callback is not due one
         child.callback_due_at, child.callback_done_at = due, None
         child.reply_text = master.reply_text
         child.updated_at = now

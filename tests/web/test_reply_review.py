@@ -8,8 +8,8 @@ CONCRETE = (
 )
 
 
-def _handling(world: World, title: str) -> int:
-    ticket = create(world.login("operator1"), title=title)
+def _handling(world: World, title: str, **overrides: object) -> int:
+    ticket = create(world.login("operator1"), title=title, **overrides)
     post_ok(world.login("dispatcher"), f"/api/tickets/{ticket['id']}/dispatch", {"unit_code": "housing"})
     post_ok(world.login("unit_housing"), f"/api/tickets/{ticket['id']}/sign")
     return int(ticket["id"])
@@ -38,3 +38,19 @@ def test_a_concrete_reply_goes_straight_in_and_is_not_listed(world: World) -> No
     tid = _handling(world, "楼道灯坏了")
     assert post_ok(unit, f"/api/tickets/{tid}/reply", {"text": CONCRETE})["status"] == "replied"
     assert world.login("dispatcher").get("/api/worklists/reply-review").json() == []
+
+
+def test_a_flagged_reply_whose_caller_declined_a_callback_is_closed_by_the_dispatcher(world: World) -> None:
+    unit = world.login("unit_housing")
+    tid = _handling(world, "楼道灯坏了", consent_callback=False)
+    post_ok(unit, f"/api/tickets/{tid}/reply", {"text": STOCK, "confirm_low_quality": True})
+    dispatcher = world.login("dispatcher")
+    (flagged,) = dispatcher.get("/api/worklists/reply-review").json()
+    assert flagged["ticket"]["consent_callback"] is False
+    assert world.login("operator1").get("/api/worklists/callbacks").json() == []
+    assert unit.post(f"/api/tickets/{tid}/close-without-callback", json={}).status_code == 403
+    closed = post_ok(dispatcher, f"/api/tickets/{tid}/close-without-callback")
+    assert closed["status"] == "closed"
+    again = dispatcher.post(f"/api/tickets/{tid}/close-without-callback", json={})
+    assert again.status_code == 409 and again.json()["error"] == "InvalidTransition"
+    assert dispatcher.get("/api/worklists/reply-review").json() == []

@@ -356,6 +356,22 @@ def callback(
     return moved(session, services, ticket, "callback", actor, now)
 
 
+@router.post(
+    "/{ticket_id}/close-without-callback",
+    summary="Close a reviewed reply whose caller declined a callback (dispatcher)",
+)
+def close_without_callback(
+    ticket_id: Id,
+    data: NoteIn,
+    actor: DispatcherActor,
+    session: SessionDep,
+    services: ServicesDep,
+    now: NowDep,
+) -> TicketView:
+    ticket = svc.close_without_callback(session, ticket_id=ticket_id, actor=actor, now=now, note=data.note)
+    return moved(session, services, ticket, "close_without_callback", actor, now)
+
+
 @router.post("/{ticket_id}/supervise", status_code=201, summary="督办: flag with a note and a deadline")
 def supervise(
     ticket_id: Id,

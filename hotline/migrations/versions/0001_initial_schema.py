@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-07 13:25:24.477779
+Create Date: 2026-12-07 20:12:49.653010
 """
 
 from collections.abc import Sequence
@@ -674,6 +674,7 @@ def upgrade() -> None:
                 "CALLBACK_UNSATISFIED",
                 "CALLBACK_ATTEMPT_FAILED",
                 "CALLBACK_UNREACHABLE",
+                "CLOSE_WITHOUT_CALLBACK",
                 "SUPERVISE",
                 "RESOLVE_SUPERVISION",
                 "FOLLOW_MASTER",

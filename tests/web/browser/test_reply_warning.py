@@ -4,6 +4,8 @@ from typing import Any
 
 import pytest
 
+from hotline.enums import TicketStatus
+from hotline.ports import ReplyVerdict
 from hotline.tickets import service as svc
 from tests.factories import DISPATCHER, make_ticket, unit_actor
 from tests.web.browser.conftest import SHOTS, LiveServer, signed_in_page
@@ -40,3 +42,26 @@ def test_a_stock_reply_is_warned_then_confirmed_then_reviewed(browser: Any, live
     assert "多为套话" in (row.text_content() or "")
     for page in (portal, desk):
         page.context.close()
+
+
+def test_the_desk_closes_a_reviewed_reply_whose_caller_declined_a_callback(
+    browser: Any, live_server: LiveServer
+) -> None:
+    now = live_server.world.clock.now()
+    with live_server.world.session() as session:
+        ticket = make_ticket(session, now, title="小区门口路灯不亮", consent_callback=False)
+        assert ticket.id is not None
+        unit = unit_actor(session, "housing")
+        svc.dispatch(session, ticket_id=ticket.id, unit_code="housing", actor=DISPATCHER, now=now)
+        svc.sign(session, ticket_id=ticket.id, actor=unit, now=now)
+        weak = ReplyVerdict(score=0.1, low=True, issues=("boilerplate",))
+        svc.reply(session, ticket_id=ticket.id, actor=unit, now=now, text=STOCK, verdict=weak, confirmed=True)
+        number = ticket.number
+    desk = signed_in_page(browser, live_server, "dispatcher")
+    row = desk.locator(f"#reply-review tr[data-ticket='{number}']")
+    row.get_by_role("button", name="复核无误，办结").click()
+    desk.wait_for_selector("text=已办结（来电人不同意回访）")
+    row.wait_for(state="detached")
+    with live_server.world.session() as session:
+        assert svc.get_ticket(session, ticket_id=ticket.id, actor=DISPATCHER).status is TicketStatus.CLOSED
+    desk.context.close()

@@ -56,7 +56,10 @@ async function refresh() {
   fill("pingpong", bounced.map((p) => el("tr", { "data-ticket": p.ticket.number }, el("td", {}, link(p.ticket), el("div", { class: "text" }, p.ticket.title)),
     el("td", { class: "text" }, p.chain.join(" → ")), el("td", {}, p.ticket.status_label))), "没有来回推诿的工单");
   fill("reply-review", weak.map((w) => el("tr", { "data-ticket": w.ticket.number }, el("td", {}, link(w.ticket), el("div", { class: "text" }, w.ticket.title)),
-    el("td", { class: "text" }, w.unit_name, "：", w.reply_text), el("td", { class: "error" }, w.issues.join("；")))), "没有待复核的答复");
+    el("td", { class: "text" }, w.unit_name, "：", w.reply_text), el("td", { class: "error" }, w.issues.join("；")),
+    el("td", {}, w.ticket.consent_callback ? el("span", { class: "muted" }, "待回访")
+      : role === "dispatcher" ? el("button", { type: "button", onclick: () => attempt(() => api(`/api/tickets/${w.ticket.id}/close-without-callback`, { method: "POST", body: {} }), "已办结（来电人不同意回访）").then(refresh) }, "复核无误，办结")
+      : el("span", { class: "muted" }, "来电人不同意回访")))), "没有待复核的答复");
   fill("extensions", extensions.map((x) => el("tr", {}, el("td", {}, link(x.ticket), el("div", { class: "text" }, x.ticket.title)),
     el("td", { class: "text" }, `${x.unit_name} / ${x.working_days} 个工作日 / ${x.reason}`),
     el("td", {}, role === "dispatcher" ? [

@@ -15,7 +15,7 @@ const ACTION = {
   sign: "签收", return: "退单", redispatch: "改派", overrule_return: "退单不予认可",
   request_extension: "申请延期", approve_extension: "批准延期", deny_extension: "驳回延期",
   contact: "联系群众", reply: "答复", callback_satisfied: "回访（满意）", callback_unsatisfied: "回访（不满意，重办）",
-  callback_attempt_failed: "回访未接通", callback_unreachable: "回访联系不上", supervise: "督办",
+  callback_attempt_failed: "回访未接通", callback_unreachable: "回访联系不上", close_without_callback: "不回访办结", supervise: "督办",
   resolve_supervision: "督办办结", follow_master: "随主件回访", comment: "备注",
 };
 const EXTENSION_ACTIONS = new Set(["request_extension", "approve_extension", "deny_extension"]);
