@@ -611,13 +611,14 @@ DECLINED_NOTE: Final = "来电人不同意回访，答复后办结（不计入�
 
 
 def settle_declined_callback(session: Session, ticket: Ticket, *, now: datetime) -> None:
-    """A replied ticket whose caller declined a callback needs none: it leaves the callback list
-    and closes unrated, unless its reply was flagged (答非所问), which the dispatcher reviews first.
-    Leaves the commit to the caller."""
-    if ticket.consent_callback or ticket.status is not TicketStatus.REPLIED or ticket.callback_done_at:
+    """A caller who declined a callback is due none (nor counted in 回访率): a replied ticket closes
+    unrated, unless its reply was flagged (答非所问), which the dispatcher reviews first; a merged
+    one just leaves the list. Leaves the commit to the caller."""
+    waiting = ticket.status in (TicketStatus.REPLIED, TicketStatus.MERGED)
+    if ticket.consent_callback or not waiting or ticket.callback_done_at:
         return
     ticket.callback_due_at = None
-    if not ticket.reply_flagged:
+    if ticket.status is TicketStatus.REPLIED and not ticket.reply_flagged:
         move = check_move(status=ticket.status, action=Action.CLOSE_WITHOUT_CALLBACK, role=Role.SYSTEM)
         _apply_move(session, ticket, move, SYSTEM, now, note=DECLINED_NOTE)
 

@@ -124,3 +124,22 @@ def test_a_merged_caller_who_declined_is_not_due_a_callback(world: Session, cloc
     world.refresh(follower)
     assert follower.callback_due_at is None
     assert svc.callbacks_due(world, now=clock.now()) == []
+
+
+def test_a_merged_caller_withdrawing_consent_is_no_longer_due(world: Session, clock: FixedClock) -> None:
+    master = _signed(world, clock, consent=True)
+    follower = make_ticket(world, clock.now(), caller_phone="13700137000")
+    svc.merge(world, ticket_id=_id(follower), master_id=_id(master), actor=OPERATOR, now=clock.now())
+    _reply(world, clock, master)
+    svc.record_callback(
+        world,
+        ticket_id=_id(master),
+        actor=OPERATOR,
+        now=clock.now(),
+        reached=True,
+        satisfaction=Satisfaction.SATISFIED,
+    )
+    world.refresh(follower)
+    assert follower.callback_due_at is not None
+    change_consent(world, ticket=follower, actor=OPERATOR, now=clock.now(), callback=False)
+    assert follower.status is TicketStatus.MERGED and follower.callback_due_at is None
