@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from classifier.duplicates import DuplicateIndex, DuplicateMatch, OpenTicket
 from classifier.emergency import EmergencyAlert, scan_emergency, urgency_of
+from classifier.explain import Evidence, UnitExplainer
 from classifier.hotspots import HotSpot, HotSpotTicket, find_hot_spots
 from classifier.labels import DISTRICT_UNIT_BY_NAME
 from classifier.model import HeadPrediction, RoutingModel, load_model
@@ -81,6 +82,7 @@ class RoutingClassifier:
     _index: DuplicateIndex = field(default_factory=DuplicateIndex, repr=False)
     _indexed: object = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _explainer: UnitExplainer | None = field(default=None, repr=False)
 
     @classmethod
     def load(
@@ -125,6 +127,16 @@ class RoutingClassifier:
             emergency=alert,
             unsure=unsure,
         )
+
+    def explain(self, text: str, unit_codes: Sequence[str], *, limit: int = 5) -> dict[str, list[Evidence]]:
+        """For each unit, the words of ``text`` that pointed the model to it (see ``classifier.explain``).
+
+        Raises InvalidText for empty, over-long or broken text.
+        """
+        text = canonical(check_text(text, max_chars=self.max_chars))
+        if self._explainer is None:
+            self._explainer = UnitExplainer(self.model)  # a benign race: two threads build the same
+        return self._explainer.explain(text, unit_codes, limit=limit)
 
     def _model_alert(self, head: HeadPrediction | None) -> EmergencyAlert | None:
         """The emergency head's backstop for phrasings no rule knows; never overrules a rule's "not now"."""

@@ -350,10 +350,18 @@ class ReturnView(BaseModel):
     )
 
 
+class WordWeightOut(BaseModel):
+    """A word of the text and how much it pointed to the unit (its part of the model's margin)."""
+
+    word: str
+    weight: float
+
+
 class UnitScoreOut(BaseModel):
     unit_code: str
     unit_name: str
     confidence: float
+    words: list[WordWeightOut] = []  # why this unit: the strongest words of the text for it
 
 
 class EmergencyOut(BaseModel):

@@ -1,22 +1,24 @@
 """What helps an operator while the caller waits: routing suggestions, duplicates, the knowledge base."""
 
+import threading
 from dataclasses import asdict
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Query
 from pydantic import BaseModel, Field
+from sqlmodel import col, select
 
 from classifier.fields import guess_fields
 from classifier.normalize import MAX_CHARS
 from hotline.enums import OPEN_STATUSES
 from hotline.knowledge.models import ArticlePublic
 from hotline.knowledge.service import search_articles
-from hotline.ports import OpenTicketText
-from hotline.tickets import service as svc
-from web.deps import IntakeActor, NowDep, ReadSessionDep, ServicesDep, SessionDep, StaffActor
+from hotline.tickets.models import Ticket
+from web.adapters import Explaining, OpenTicketFinder
+from web.deps import AppServices, IntakeActor, NowDep, ReadSessionDep, ServicesDep, SessionDep, StaffActor
 from web.routers.common import api_router, reference, view
-from web.schemas import ClassifyIn, DuplicateOut, EmergencyOut, SuggestionOut, UnitScoreOut
+from web.schemas import ClassifyIn, DuplicateOut, EmergencyOut, SuggestionOut, UnitScoreOut, WordWeightOut
 
 router = api_router("assist")
 
@@ -37,7 +39,18 @@ class FieldsOut(BaseModel):
     street: str
 
 
-DUPLICATE_POOL = 500
+def open_ticket_finder(services: AppServices) -> OpenTicketFinder:
+    """The app's one duplicate index over every open ticket, made on first use."""
+    finder = services.extras.get("open_ticket_finder")
+    if not isinstance(finder, OpenTicketFinder):
+        with _FINDER_LOCK:
+            finder = services.extras.get("open_ticket_finder")
+            if not isinstance(finder, OpenTicketFinder):
+                finder = services.extras["open_ticket_finder"] = OpenTicketFinder(services.engine)
+    return finder
+
+
+_FINDER_LOCK = threading.Lock()
 
 
 @router.post("/api/assist/fields", summary="五要素 guessed from the operator's notes as they type")
@@ -67,6 +80,12 @@ def suggest(
             unsure=True,
         )
     ref = reference(session, services)
+    classifier = services.classifier
+    why = (
+        classifier.explain(data.text, [u.unit_code for u in found.units])
+        if isinstance(classifier, Explaining)
+        else {}
+    )
     by_code = {u.code: u for u in ref.units.values()}
     categories = {c.code: c for c in ref.categories.values()}
     category = categories.get(found.category_code or "")
@@ -78,6 +97,7 @@ def suggest(
                 if u.unit_code in by_code
                 else u.unit_code,
                 confidence=round(u.confidence, 3),
+                words=[WordWeightOut(word=w, weight=round(v, 3)) for w, v in why.get(u.unit_code, [])],
             )
             for u in found.units
         ],
@@ -106,14 +126,16 @@ def duplicates(
 ) -> list[DuplicateOut]:
     if not data.text.strip():
         return []
-    pool = svc.list_tickets(session, actor=actor, statuses=sorted(OPEN_STATUSES), limit=DUPLICATE_POOL)
-    candidates = [
-        OpenTicketText(t.id, f"{t.title}。{t.content} {t.address}", t.district, t.created_at.timestamp())
-        for t in pool
-        if t.id is not None
-    ]
-    found = services.classifier.duplicates(data.text, district=data.district, candidates=candidates, limit=5)
-    by_id = {t.id: t for t in pool}
+    found = open_ticket_finder(services).search(
+        session, data.text, district=data.district, limit=5, now=now.timestamp()
+    )
+    # A ticket closed since the finder last compared its ids with the database is left out here.
+    rows = session.exec(
+        select(Ticket).where(
+            col(Ticket.id).in_([d.ticket_id for d in found]), col(Ticket.status).in_(sorted(OPEN_STATUSES))
+        )
+    ).all()
+    by_id = {t.id: t for t in rows}
     ref = reference(session, services)
     return [
         DuplicateOut(

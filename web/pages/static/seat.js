@@ -165,6 +165,8 @@ function blankForm(id, linkedid = "", number = "") {
   fill("duplicates", []);
   $("suggest-units").replaceChildren(el("span", { class: "muted" }, "输入内容后显示推荐承办单位"));
   delete $("suggest-units").dataset.top;
+  $("suggest-unsure").hidden = true;
+  $("suggest-why").replaceChildren();
   confirmSuggested();
   drafts.active = id;
   showFormCall();
@@ -369,6 +371,8 @@ function showSuggestion(s) {
     onclick: () => { $("unit_code").value = u.unit_code; $("unit_code").focus(); },
   }, `${i + 1}. ${u.unit_name} ${(u.confidence * 100).toFixed(0)}%`));
   box.replaceChildren(...(buttons.length ? buttons : [el("span", { class: "muted" }, "暂无推荐（模型未加载）")]));
+  $("suggest-unsure").hidden = !(s.unsure && s.units.length);
+  showWhy(s.units);
   const meta = [];
   if (s.category_name) meta.push("类别：" + s.category_name);
   if (s.district) meta.push("属地：" + s.district + (s.street ? " " + s.street : ""));
@@ -384,6 +388,13 @@ function showSuggestion(s) {
     banner.classList.remove("hidden");
     banner.querySelector(`[data-transfer="${s.emergency.transfer_to}"]`)?.focus();
   } else banner.classList.add("hidden");
+}
+// Which words of the text pointed to each unit: text nodes only, the words are the caller's.
+function showWhy(suggested) {
+  const rows = suggested.filter((u) => u.words && u.words.length).map((u) => el("li", { "data-unit": u.unit_code },
+    el("span", { class: "why-unit" }, u.unit_name, "："),
+    ...u.words.map((w) => el("mark", { title: `权重 ${w.weight.toFixed(2)}` }, w.word))));
+  $("suggest-why").replaceChildren(...rows);
 }
 async function transfer(target) {
   const call = liveCall();
