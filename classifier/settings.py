@@ -17,6 +17,8 @@ class ClassifierSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOTLINE_CLASSIFIER_", extra="ignore")
 
     model_dir: Path | None = None  # None: the model shipped in the package
+    # Retrained candidates and the active pointer (classifier/registry.py); relative to the working dir.
+    store_dir: Path = Path("var/models")
     unsure_below: float = Field(default=0.5, ge=0.0, le=1.0)
     # The emergency head flags a text the rules missed when P(no emergency) falls below this.
     emergency_below: float = Field(default=0.5, ge=0.0, le=1.0)

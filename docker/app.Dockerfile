@@ -44,7 +44,7 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends tzdata \
     && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 hotline \
-    && install -d -o hotline /app
+    && install -d -o hotline /app /app/var/models
 COPY --from=venv /opt/hotline /opt/hotline
 COPY --from=assets /vendor /app/node_modules
 ENV PATH=/opt/hotline/bin:$PATH \

@@ -17,6 +17,7 @@ import yaml
 from fastapi.testclient import TestClient
 from pydantic_settings import BaseSettings, EnvSettingsSource
 
+from classifier.settings import ClassifierSettings
 from hotline.config import Settings
 from hotline.db import make_engine
 from telephony.config import AmiSettings
@@ -123,6 +124,17 @@ def test_the_app_migrates_seeds_and_serves_with_call_control_over_ami() -> None:
     for needed in ("postgres", "redis", "asterisk"):
         assert depends[needed] == {"condition": "service_healthy"}, needed
         assert service(needed)["healthcheck"]["test"], needed
+
+
+def test_retrained_models_live_on_a_named_volume_the_app_user_owns() -> None:
+    """A promoted model must survive `docker compose up --build`; the store is relative to /app."""
+    env = environment("app")
+    store = Path(env.get("HOTLINE_CLASSIFIER_STORE_DIR", str(ClassifierSettings().store_dir)))
+    target = store if store.is_absolute() else Path("/app") / store
+    mounts = {m.split(":")[1]: m.split(":")[0] for m in service("app")["volumes"]}
+    assert mounts.get(str(target)) in compose()["volumes"], (target, mounts)
+    # A named volume takes its owner from the image's directory: made for the unprivileged user.
+    assert re.search(rf"install -d -o hotline [^\n]*{re.escape(str(target))}", DOCKERFILE.read_text())
 
 
 def test_the_bridge_is_the_one_event_session_and_starts_after_the_schema() -> None:

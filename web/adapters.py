@@ -25,7 +25,6 @@ from classifier.service import RoutingClassifier
 from hotline.enums import OPEN_STATUSES
 from hotline.errors import InvalidInput
 from hotline.ports import (
-    Classifier,
     DuplicateCandidate,
     Emergency,
     OpenTicketText,
@@ -126,17 +125,6 @@ class RoutingClassifierAdapter:
     def check_reply(self, complaint: str, reply: str) -> ReplyVerdict:
         similarity = topic_similarity(self._inner.model, complaint, reply)
         return _verdict(check_reply(complaint, reply, similarity=similarity))
-
-
-def load_classifier(*, enabled: bool = True) -> Classifier:
-    """The shipped routing model behind the port, loaded once; the rules alone when it is missing."""
-    if not enabled:
-        return RulesOnlyClassifier()
-    try:
-        return RoutingClassifierAdapter(RoutingClassifier.load())
-    except Exception as err:  # a missing or incompatible model must not stop the hotline
-        log.warning("classifier unavailable, suggestions off: %s", err)
-        return RulesOnlyClassifier()
 
 
 FILL_CHUNK: Final = 2000  # open tickets indexed within one request; more are left to a thread

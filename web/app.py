@@ -24,11 +24,11 @@ from hotline.db import make_engine
 from hotline.metrics.models import MetricRules
 from hotline.ports import CallControl, Classifier
 from web import errors, health, prometheus, vendor
-from web.adapters import load_classifier
 from web.config import CallControlMode, WebSettings
 from web.deps import AppServices
 from web.hub import Hub, make_hub
 from web.limits import BodyLimit
+from web.model_reload import load_live_classifier
 from web.ratelimit import RateLimiter
 from web.routers import (
     admin,
@@ -165,7 +165,7 @@ def create_app(
         engine=engine or make_engine(settings.database_url, echo=settings.echo_sql),
         clock=clock or SystemClock(),
         hub=hub or make_hub(web.redis_url, prefix=web.redis_channel_prefix),
-        classifier=classifier or load_classifier(enabled=web.classifier),
+        classifier=classifier or load_live_classifier(enabled=web.classifier),
         codec=SessionCodec(web),
         templates=templates(settings.timezone),
         rules=Rules.from_settings(settings),

@@ -8,6 +8,7 @@ from classifier.cli import app as classifier_app
 from hotline.cli import day_command, db_app, seed_command, tickets_app
 from web.cli_calendar import calendar_app
 from web.cli_calls import ami_app, calls_app, simulate
+from web.cli_models import mount as mount_model_commands
 from web.cli_seats import seats_app
 from web.cli_users import users_app
 
@@ -16,6 +17,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(tickets_app, name="tickets")
 app.command("seed")(seed_command)
 app.command("day")(day_command)
+mount_model_commands(classifier_app)  # retrain/models/promote/rollback need the database
 app.add_typer(classifier_app, name="classifier")
 app.add_typer(ami_app, name="ami")
 app.add_typer(calls_app, name="calls")

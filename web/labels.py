@@ -165,6 +165,9 @@ AUDIT_ACTION = {
     "privacy.lookup": "查询个人信息",
     "privacy.export": "导出个人信息",
     "privacy.erase": "删除个人信息",
+    "model.retrain": "开始训练分派模型",
+    "model.promote": "启用分派模型",
+    "model.rollback": "回退分派模型",
 }
 AUDIT_TARGET = {
     "user": "用户",
@@ -180,4 +183,5 @@ AUDIT_TARGET = {
     "report": "报表",
     "audit": "操作日志",
     "caller": "来电人",
+    "model": "分派模型",
 }

@@ -270,3 +270,11 @@ def redis_prefix() -> Iterator[str]:
     for key in client.scan_iter(match=f"{prefix}*"):
         client.delete(key)
     client.close()
+
+
+@pytest.fixture(autouse=True)
+def model_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The retrain jobs of any test write into a model store of its own, never the working directory's."""
+    store = tmp_path / "model-store"
+    monkeypatch.setenv("HOTLINE_CLASSIFIER_STORE_DIR", str(store))
+    return store

@@ -9,8 +9,9 @@ from fastapi.testclient import TestClient
 from hotline.clock import FixedClock
 from hotline.config import Settings
 from tests.web.conftest import World, build_engine, now_at_start, web_settings
-from web.adapters import RulesOnlyClassifier, load_classifier
+from web.adapters import RulesOnlyClassifier
 from web.app import create_app
+from web.model_reload import load_live_classifier
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ def classified(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) 
         web=web_settings(),
         engine=engine,
         clock=FixedClock(now_at_start()),
-        classifier=load_classifier(enabled=True),
+        classifier=load_live_classifier(enabled=True),
     )
     assert not isinstance(app.state.services.classifier, RulesOnlyClassifier)
     with TestClient(app) as client:

@@ -14,8 +14,9 @@ from fastapi import Request
 from hotline.clock import FixedClock
 from hotline.config import Settings
 from tests.web.conftest import TICKET, World, build_engine, drop_engine, now_at_start, web_settings
-from web.adapters import RulesOnlyClassifier, load_classifier
+from web.adapters import RulesOnlyClassifier
 from web.app import SECURITY_HEADERS, create_app
+from web.model_reload import load_live_classifier
 from web.schemas import ClassifyIn
 
 ID_MAX = 2**53 - 1  # exact in the OpenAPI (FastAPI renders bounds as floats) and in JavaScript
@@ -105,7 +106,7 @@ def classified(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) 
         web=web_settings(),
         engine=engine,
         clock=FixedClock(now_at_start()),
-        classifier=load_classifier(enabled=True),
+        classifier=load_live_classifier(enabled=True),
     )
     assert not isinstance(app.state.services.classifier, RulesOnlyClassifier)
     with TestClient(app) as client:

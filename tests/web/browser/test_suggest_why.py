@@ -11,8 +11,8 @@ from hotline.clock import SystemClock
 from hotline.config import Settings
 from tests.web.browser.conftest import CHROMIUM, SHOTS, LiveServer, serve_in_thread, signed_in_page
 from tests.web.conftest import World, build_engine, drop_engine, web_settings
-from web.adapters import load_classifier
 from web.app import create_app
+from web.model_reload import load_live_classifier
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ def model_server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
         web=web_settings(),
         engine=engine,
         clock=clock,
-        classifier=load_classifier(enabled=True),
+        classifier=load_live_classifier(enabled=True),
     )
     with serve_in_thread(app) as (server, thread):
         world = World(app=app, engine=engine, clock=clock, client=None)  # type: ignore[arg-type]

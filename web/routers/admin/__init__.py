@@ -12,6 +12,7 @@ from web.routers.admin import (
     categories,
     holidays,
     knowledge,
+    models,
     policies,
     privacy,
     seats,
@@ -30,6 +31,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("knowledge", "知识库"),
     ("transfer", "转接目标"),
     ("apikeys", "接口密钥"),
+    ("models", "分派模型"),
     ("privacy", "个人信息"),
     ("audit", "操作日志"),
 ]
@@ -47,4 +49,5 @@ ROUTERS: list[APIRouter] = [
     transfer.router,
     transfer.seat_router,
     privacy.router,
+    models.router,
 ]
