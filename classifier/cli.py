@@ -12,7 +12,7 @@ from classifier.errors import ClassifierError
 from classifier.evaluate import evaluate_file, format_report
 from classifier.labels import CATEGORIES, ROUTABLE_UNITS
 from classifier.model import load_model
-from classifier.settings import ClassifierSettings
+from classifier.settings import ClassifierSettings, mistyped_settings
 from classifier.train import train_file
 
 app = typer.Typer(
@@ -54,7 +54,10 @@ def train(
     ] = None,
     corrections: Annotated[
         Path | None,
-        typer.Option(help="CSV of dispatcher corrections (text, suggested, chosen) to learn from"),
+        typer.Option(
+            help="CSV of dispatcher corrections to learn from: text, suggested, chosen "
+            "(or `hotline tickets export-training`'s text, unit, category, suggested)"
+        ),
     ] = None,
     units: Annotated[
         str | None,
@@ -65,6 +68,15 @@ def train(
     ] = False,
 ) -> None:
     """Retrain; the new model replaces the current one only if it is not worse on a held-out split."""
+    mistyped = mistyped_settings()
+    if mistyped:
+        # A name pydantic ignores leaves its default in force: the model directory's is the
+        # shipped model, which the retrain would write over.
+        for name, closest in mistyped:
+            hint = f"是否应为 {closest}？ did you mean {closest}?" if closest else "no such setting"
+            typer.echo(f"错误 error: 未知的设置 unknown setting {name}: {hint}", err=True)
+        typer.echo("未训练：请先更正环境变量 nothing trained: fix the environment first", err=True)
+        raise typer.Exit(code=2)
     settings = ClassifierSettings()
     out_dir = out or settings.resolved_model_dir()
     try:
@@ -84,7 +96,10 @@ def train(
     typer.echo(
         f"rows used {result.rows}, skipped {result.skipped} (no text or no label), "
         f"empty rows {result.empty}, texts cut to {settings.max_chars} characters {result.truncated}"
+        + (f", corrections {result.corrections}" if corrections is not None else "")
     )
+    for warning in result.warnings:
+        typer.echo(f"警告 warning: {warning}", err=True)
     cand = result.candidate
     typer.echo(f"held-out: top-1 {cand.accuracy:.4f}, macro-F1 {cand.macro_f1:.4f}, top-3 {cand.top3:.4f}")
     if result.previous is not None:
@@ -111,6 +126,9 @@ def evaluate(
     ] = None,
 ) -> None:
     """Accuracy, macro-F1, top-3, per-class precision and recall and the most confused pairs."""
+    for name, closest in mistyped_settings():  # evaluating writes nothing: a warning is enough
+        hint = f"是否应为 {closest}？ did you mean {closest}?" if closest else "no such setting"
+        typer.echo(f"警告 warning: 未知的设置 unknown setting {name}, ignored: {hint}", err=True)
     settings = ClassifierSettings()
     try:
         model, _ = load_model(model_dir or settings.resolved_model_dir())

@@ -285,22 +285,42 @@ class Correction:
     chosen: str
 
 
+def read_header(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> list[str]:
+    """The first non-empty row of ``path``, stripped: its column names."""
+    with closing(iter_rows(path, limits)) as rows:
+        for row in rows:
+            if any(cell.strip() for cell in row):
+                return [cell.strip() for cell in row]
+    raise _bad(path, "文件是空的", "the file is empty")
+
+
+# The unit a dispatcher chose, by the column name each writer uses: a corrections file's own, or
+# `hotline tickets export-training`'s (text, unit, category, suggested).
+CHOSEN_COLUMNS: Final = ("chosen", "unit")
+
+
 def read_corrections(
     path: Path, *, known_units: Collection[str] | None = None, limits: ReadLimits = DEFAULT_LIMITS
 ) -> list[Correction]:
-    """Corrections from a CSV with columns text, suggested, chosen; agreements are left out."""
+    """Corrections from a CSV with columns text, suggested and chosen (or unit); agreements are left out.
+
+    The training export of the core (``text, unit, category, suggested``) is read as it is: its
+    ``unit`` is the unit the ticket went to, the dispatcher's choice.
+    """
+    header = read_header(path, limits)
+    chosen = next((c for c in CHOSEN_COLUMNS if c in header), CHOSEN_COLUMNS[0])
     data = read_labelled(
         path,
         text_col="text",
-        label_cols=["chosen"],
+        label_cols=[chosen],
         optional_cols=["suggested"],
-        known_labels={"chosen": known_units} if known_units is not None else None,
+        known_labels={chosen: known_units} if known_units is not None else None,
         limits=limits,
     )
     suggested = data.labels.get("suggested", [""] * len(data))
     return [
         Correction(text, s, c)
-        for text, s, c in zip(data.texts, suggested, data.labels["chosen"], strict=True)
+        for text, s, c in zip(data.texts, suggested, data.labels[chosen], strict=True)
         if s != c
     ]
 

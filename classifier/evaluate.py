@@ -1,5 +1,6 @@
 """Accuracy, macro-F1, top-3, per-class precision/recall and the most confused pairs for labelled texts."""
 
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,11 @@ class EvaluationReport:
     per_class: list[ClassScore] = field(default_factory=list)
     confused: list[tuple[str, str, int]] = field(default_factory=list)  # (true, predicted, count)
     unknown_labels: dict[str, int] = field(default_factory=dict)  # labels the model never saw
+    # What reading the file left out or changed (evaluate_file fills these; 0 for texts in memory).
+    skipped: dict[str, int] = field(default_factory=dict)  # reason → rows
+    empty_rows: int = 0
+    truncated: int = 0
+    max_chars: int = 0
 
     def summary(self) -> dict[str, Any]:
         """The headline figures, for a model card."""
@@ -99,23 +105,49 @@ def evaluate_file(
     if head not in model.heads:
         raise InvalidDataset(f"the model has no {head!r} head; it has: {', '.join(model.heads)}")
     data = read_labelled(path, text_col=text_col, label_cols=[label_col], limits=limits)
-    return evaluate_model(model, data.texts, data.labels[label_col], head=head)
+    report = evaluate_model(model, data.texts, data.labels[label_col], head=head)
+    report.skipped = dict(Counter(why for _, why in data.skipped))
+    report.empty_rows = data.empty
+    report.truncated = data.truncated
+    report.max_chars = limits.max_chars
+    return report
+
+
+def cells(text: str) -> int:
+    """Terminal columns ``text`` takes: East Asian wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (``f"{text:<width}"`` counts characters)."""
+    return text + " " * max(0, width - cells(text))
 
 
 def format_report(report: EvaluationReport, *, names: dict[str, str] | None = None) -> str:
     """A plain-text report for a terminal."""
     names = names or {}
-    lines = [
-        f"rows        {report.rows}",
+    lines = [f"rows        {report.rows}"]
+    if report.skipped:
+        reasons = ", ".join(f"{why}: {n}" for why, n in sorted(report.skipped.items()))
+        lines.append(f"skipped     {sum(report.skipped.values())} ({reasons})")
+    if report.empty_rows:
+        lines.append(f"empty rows  {report.empty_rows}")
+    if report.truncated:
+        lines.append(
+            f"texts cut to {report.max_chars} characters {report.truncated} (evaluated on their start)"
+        )
+    lines += [
         f"accuracy    {report.accuracy:.4f}",
         f"macro-F1    {report.macro_f1:.4f}",
         f"top-3       {report.top3:.4f}",
         "",
-        f"{'class':<32} {'precision':>9} {'recall':>7} {'support':>7}",
     ]
-    for c in sorted(report.per_class, key=lambda c: (-c.support, c.label)):
-        label = f"{c.label} {names.get(c.label, '')}".strip()
-        lines.append(f"{label:<32} {c.precision:>9.3f} {c.recall:>7.3f} {c.support:>7}")
+    rows = sorted(report.per_class, key=lambda c: (-c.support, c.label))
+    labels = [f"{c.label} {names.get(c.label, '')}".strip() for c in rows]
+    width = max([32, *(cells(label) for label in labels)])
+    lines.append(f"{pad('class', width)} {'precision':>9} {'recall':>7} {'support':>7}")
+    for c, label in zip(rows, labels, strict=True):
+        lines.append(f"{pad(label, width)} {c.precision:>9.3f} {c.recall:>7.3f} {c.support:>7}")
     lines += ["", "most confused (true → predicted: count)"]
     lines += [f"  {t} → {q}: {n}" for t, q, n in report.confused] or ["  (none)"]
     if report.unknown_labels:

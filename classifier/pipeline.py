@@ -34,12 +34,17 @@ def text_features(
     char_max_features: int | None = None,
     word_max_features: int | None = None,
     min_df: int = 1,
+    sublinear_tf: bool = True,
 ) -> FeatureUnion:
-    """Character n-grams (robust to segmentation errors) beside jieba word n-grams (whole terms)."""
+    """Character n-grams (robust to segmentation errors) beside jieba word n-grams (whole terms).
+
+    ``sublinear_tf=False`` keeps raw counts: in a long complaint the words said again and again
+    are the subject, and 1 + log(count) flattens them towards the one-off ones.
+    """
     char = TfidfVectorizer(
         analyzer="char",
         ngram_range=char_ngrams,
-        sublinear_tf=True,
+        sublinear_tf=sublinear_tf,
         min_df=min_df,
         max_features=char_max_features,
         dtype=np.float32,
@@ -49,7 +54,7 @@ def text_features(
         token_pattern=None,
         lowercase=False,
         ngram_range=word_ngrams,
-        sublinear_tf=True,
+        sublinear_tf=sublinear_tf,
         min_df=min_df,
         max_features=word_max_features,
         dtype=np.float32,

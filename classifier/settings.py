@@ -1,5 +1,8 @@
 """The classifier's settings, read from ``HOTLINE_CLASSIFIER_*`` environment variables when asked for."""
 
+import difflib
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import Field
@@ -42,3 +45,34 @@ class ClassifierSettings(BaseSettings):
     def resolved_model_dir(self) -> Path:
         """The configured model directory, or the shipped one."""
         return self.model_dir if self.model_dir is not None else SHIPPED_MODEL_DIR
+
+
+PREFIX = "HOTLINE_CLASSIFIER_"
+# How alike a name must be to one of ours to be taken for a mistyped one (difflib's ratio).
+MISTYPED_RATIO = 0.85
+
+
+def setting_names() -> frozenset[str]:
+    """Every ``HOTLINE_CLASSIFIER_*`` name the settings read."""
+    return frozenset(PREFIX + name.upper() for name in ClassifierSettings.model_fields)
+
+
+def mistyped_settings(environ: Mapping[str, str] | None = None) -> list[tuple[str, str | None]]:
+    """Environment names meant for the classifier that it does not read, each with the closest it does.
+
+    Pydantic ignores unknown names: a mistyped ``HOTLINE_CLASSIFIER_MODEL_DIR`` would leave the
+    model directory at its default, the shipped model, and a retrain would write over it. A name
+    is taken as meant for us when it has our prefix or is close to one of our names. (The core's
+    ``hotline.settings_check`` warns of every package's names; the classifier stands alone.)
+    """
+    environ = os.environ if environ is None else environ
+    known = setting_names()
+    found: list[tuple[str, str | None]] = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if upper in known or not upper.startswith("HOTLINE_"):
+            continue
+        closest = difflib.get_close_matches(upper, known, n=1, cutoff=MISTYPED_RATIO)
+        if upper.startswith(PREFIX) or closest:
+            found.append((name, closest[0] if closest else None))
+    return found

@@ -8,7 +8,7 @@ import random
 import shutil
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -75,6 +75,8 @@ class TrainResult:
     skipped: int
     empty: int = 0
     truncated: int = 0
+    warnings: list[str] = field(default_factory=list)  # said before the result, whatever it is
+    corrections: int = 0  # dispatcher corrections learned from
 
 
 def label_names(labels: Collection[str], known: Mapping[str, str]) -> dict[str, str]:
@@ -144,6 +146,7 @@ def train_file(
         known_labels=known,
         limits=limits,
     )
+    fixes = []
     if corrections is not None:
         fixes = read_corrections(corrections, known_units=known_units, limits=limits)
         data = merge_corrections(data, fixes, label_col=label_col)
@@ -157,14 +160,36 @@ def train_file(
         "category": label_names(set(data.labels.get(category_col or "", [])), CATEGORIES),
     }
     _, reports, test_rows = fit_and_measure(data, heads, config=config, names=names)
-    previous = _previous_report(out_dir, data, test_rows, label_col)
+    previous, current_units = _previous_report(out_dir, data, test_rows, label_col)
     cand = reports["unit"]
+    said: dict[str, Any] = {"corrections": len(fixes)}
+    new_units = set(data.labels[label_col])
+    if current_units and not current_units & new_units:
+        # Another city's file or another directory: a top-1 of 0 for the current model would let
+        # any new one through, and the current one's units would be gone without a word.
+        reason = (
+            f"kept the current model in {out_dir}: none of the current model's {len(current_units)} "
+            f"units is among the {len(new_units)} of the new data (e.g. current "
+            f"{', '.join(sorted(current_units)[:3])}; new {', '.join(sorted(new_units)[:3])}). "
+            "Check --out and HOTLINE_CLASSIFIER_MODEL_DIR; pass --force to replace it all the same"
+        )
+        if not force:
+            return TrainResult(False, reason, cand, previous, out_dir, None, None, *_counts(data), **said)
+    lost = sorted(current_units - new_units)
+    warnings = []
+    if lost:
+        warnings.append(
+            f"{len(lost)} of the current model's {len(current_units)} units are not in the new data "
+            f"and will no longer be suggested: {', '.join(lost[:10])}{' …' if len(lost) > 10 else ''}"
+        )
     if previous is not None and not force and cand.accuracy < previous.accuracy:
         reason = (
             f"kept the current model: new top-1 {cand.accuracy:.4f} < current {previous.accuracy:.4f} "
             "on the held-out split"
         )
-        return TrainResult(False, reason, cand, previous, out_dir, None, None, *_counts(data))
+        return TrainResult(
+            False, reason, cand, previous, out_dir, None, None, *_counts(data), warnings=warnings, **said
+        )
     final = RoutingModel.fit(
         data.texts, _targets(data, range(len(data)), heads), config=config, label_names=names
     )
@@ -186,7 +211,9 @@ def train_file(
         if previous is None
         else f"new top-1 {cand.accuracy:.4f} ≥ current {previous.accuracy:.4f}"
     )
-    return TrainResult(True, reason, cand, previous, out_dir, backup, card, *_counts(data))
+    return TrainResult(
+        True, reason, cand, previous, out_dir, backup, card, *_counts(data), warnings=warnings, **said
+    )
 
 
 def _counts(data: LabelledTexts) -> tuple[int, int, int, int]:
@@ -196,16 +223,17 @@ def _counts(data: LabelledTexts) -> tuple[int, int, int, int]:
 
 def _previous_report(
     out_dir: Path, data: LabelledTexts, test_rows: Sequence[int], label_col: str
-) -> EvaluationReport | None:
+) -> tuple[EvaluationReport | None, set[str]]:
+    """The current model's figures on the held-out rows, and the units it knows."""
     try:
         model, _ = load_model(out_dir)
     except ModelNotFound:
-        return None
+        return None, set()
     except ClassifierError:
-        return None  # an unusable current model is no standard to beat; it is still backed up
+        return None, set()  # an unusable current model is no standard to beat; it is still backed up
     texts = [data.texts[i] for i in test_rows]
     truth = [data.labels[label_col][i] for i in test_rows]
-    return evaluate_model(model, texts, truth, head="unit")
+    return evaluate_model(model, texts, truth, head="unit"), set(model.labels("unit"))
 
 
 def _backup(out_dir: Path) -> Path | None:

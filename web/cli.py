@@ -5,12 +5,18 @@ from typing import Annotated
 import typer
 
 from classifier.cli import app as classifier_app
+from classifier.settings import ClassifierSettings
 from hotline.cli import day_command, db_app, seed_command, tickets_app
+from hotline.config import Settings
+from hotline.settings_check import unknown_settings, warning_lines
+from telephony.config import AmiSettings
 from web.cli_calendar import calendar_app
 from web.cli_calls import ami_app, calls_app, simulate
 from web.cli_models import mount as mount_model_commands
 from web.cli_seats import seats_app
 from web.cli_users import users_app
+from web.config import WebSettings
+from web.logs import LogSettings
 
 app = typer.Typer(help="12345 政务服务便民热线 — contact centre and dispatch.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -25,6 +31,16 @@ app.command("simulate")(simulate)
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(users_app, name="users")
 app.add_typer(seats_app, name="seats")
+
+
+@app.callback()
+def check_settings() -> None:
+    # Before any command: a mistyped HOTLINE_* name is otherwise ignored without a word.
+    for line in warning_lines(
+        unknown_settings([Settings, WebSettings, LogSettings, ClassifierSettings, AmiSettings])
+    ):
+        typer.echo(line, err=True)
+
 
 Host = Annotated[str | None, typer.Option(help="address to listen on (default HOTLINE_WEB_HOST, 127.0.0.1)")]
 Port = Annotated[int | None, typer.Option(help="port (default HOTLINE_WEB_PORT, 8000)")]

@@ -147,3 +147,22 @@ def test_heads_share_the_threads_and_a_lone_head_splits_its_classes() -> None:
         assert np.allclose(model.coef_, serial.coef_, atol=1e-2)
         assert np.array_equal(model.predict(x), serial.predict(x))
         assert model.temperature_ == pytest.approx(serial.temperature_, rel=1e-2)
+
+
+def test_the_fast_path_follows_the_vectorizers_tf_choice(small_rows: list[dict[str, str]]) -> None:
+    """Raw counts (the default) and sublinear ones (models saved before the option) both match."""
+    from scipy import sparse
+
+    from classifier.model import ModelConfig
+    from classifier.normalize import normalize
+
+    texts = [r["text"] for r in small_rows]
+    text = "噪音噪音噪音，楼下装修噪音扰民，晚上还在施工"
+    for sublinear in (False, True):
+        model = RoutingModel.fit(
+            texts, {"unit": [r["unit"] for r in small_rows]}, config=ModelConfig(sublinear_tf=sublinear)
+        )
+        vectorizers = model.features.transformer_list
+        assert all(vec.sublinear_tf is sublinear for _, vec in vectorizers)
+        slow = sparse.hstack([vec.transform([normalize(text)]) for _, vec in vectorizers]).toarray()
+        assert np.allclose(model.transform([text]).toarray(), slow, atol=1e-6)

@@ -18,7 +18,9 @@ def test_the_shipped_model_was_trained_on_the_current_corpus(shipped: RoutingCla
 
 
 def test_the_shipped_model_is_small_and_carded(shipped: RoutingClassifier) -> None:
-    assert (SHIPPED_MODEL_DIR / MODEL_FILE).stat().st_size <= 5 * 1024 * 1024
+    # 5.2 MiB with ModelConfig() (every feature the corpus has, float32, zlib); 3.9 MiB before,
+    # with features capped at 18k, which cost 1–2 macro-F1 points (issue 14).
+    assert (SHIPPED_MODEL_DIR / MODEL_FILE).stat().st_size <= 6 * 1024 * 1024
     assert (SHIPPED_MODEL_DIR / CARD_FILE).is_file()
     for key in ("sklearn_version", "training_data_sha256", "trained_at", "metrics"):
         assert key in shipped.card
