@@ -2,6 +2,8 @@
 
 from typing import TYPE_CHECKING, Final
 
+from hotline import names
+
 if TYPE_CHECKING:
     from hotline.ports import ReplyVerdict
 
@@ -37,8 +39,12 @@ class InvalidTransition(DomainError):
         self.status = status
         self.action = action
         self.role = role
-        detail = f"cannot {action} a ticket in status '{status}' as role '{role}'"
-        super().__init__(f"{detail}: {reason}" if reason else detail)
+        # The codes stay on the attributes; the message names them as the user knows them.
+        detail = (
+            f"当前状态为{names.name(names.STATUS, status)}，"
+            f"{names.name(names.ROLE, role)}不能{names.name(names.ACTION, action)}"
+        )
+        super().__init__(f"{detail}（{reason}）" if reason else detail)
 
 
 # What each issue of the 答非所问 check means, as the unit and the dispatcher read it.

@@ -14,7 +14,7 @@ from hotline.users.models import Actor
 OPERATOR = Actor(user_id=None, role=Role.OPERATOR, name="operator")
 DISPATCHER = Actor(user_id=None, role=Role.DISPATCHER, name="dispatcher")
 SUPERVISOR = Actor(user_id=None, role=Role.SUPERVISOR, name="supervisor")
-CHANNEL = Actor(user_id=None, role=Role.CHANNEL, name="web form")
+CHANNEL = Actor(user_id=None, role=Role.CHANNEL, name="网站留言")
 
 
 def seeded(session: Session, now: datetime) -> None:

@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hotline import names
 from hotline.clock import Clock, SystemClock
 from hotline.config import Rules, Settings
 from hotline.db import make_engine
@@ -70,6 +71,14 @@ def templates(timezone: str) -> Jinja2Templates:
         return value.astimezone(zone).strftime("%Y-%m-%d %H:%M") if value else ""
 
     env.filters["local"] = local
+    # The one name table, for the pages' scripts (read by common.js from base.html's #names).
+    env.globals["names"] = {
+        "status": dict(names.STATUS),
+        "role": dict(names.ROLE),
+        "action": dict(names.ACTION),
+        "card": dict(names.CARD),
+        "call_direction": dict(names.CALL_DIRECTION),
+    }
     return Jinja2Templates(env=env)
 
 

@@ -28,6 +28,7 @@ from hotline.db import writer
 from hotline.enums import Role
 from hotline.errors import PermissionDenied
 from hotline.metrics.models import MetricRules
+from hotline.names import ROLE
 from hotline.ports import CallControl, Classifier
 from hotline.users.models import Actor, User
 from hotline.users.service import actor_for
@@ -300,8 +301,8 @@ def require(*roles: Role) -> Callable[[HTTPConnection], Awaitable[Actor]]:
     async def check(conn: HTTPConnection) -> Actor:
         actor = await current_actor(conn)
         if actor.role not in allowed:
-            names = ", ".join(sorted(allowed))
-            raise PermissionDenied(f"this needs the role {names}; you are {actor.role}")
+            wanted = "、".join(ROLE.get(role, role) for role in sorted(allowed))
+            raise PermissionDenied(f"此操作仅限{wanted}，当前账号是{ROLE.get(actor.role, actor.role)}")
         return actor
 
     return check

@@ -28,6 +28,7 @@ from hotline.errors import (
     PermissionDenied,
     Unavailable,
 )
+from hotline.names import FIELD
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_S = 5  # what a 503 tells clients to wait: a database restart or failover takes seconds
@@ -88,7 +89,7 @@ class TooManyRequests(Exception):
     """A client over its rate limit: 429, and when it may try again."""
 
     def __init__(self, retry_after_s: int) -> None:
-        super().__init__(f"too many requests; try again in {retry_after_s} s")
+        super().__init__(f"请求过于频繁，请 {retry_after_s} 秒后再试")
         self.retry_after_s = retry_after_s
 
 
@@ -197,10 +198,17 @@ def field_error(error: Mapping[str, Any]) -> FieldError:
     return FieldError(loc=".".join(str(p) for p in parts) or "body", message=message)
 
 
+def field_name(loc: str) -> str:
+    """A refused field as the user knows it: ``body.title`` → 标题 (the API keeps ``loc``)."""
+    parts = [p for p in loc.split(".") if p not in {"body", "query", "path", "header", "cookie"}]
+    named = [FIELD[p] for p in parts if p in FIELD]
+    return named[-1] if named else "请求内容"
+
+
 async def _invalid(request: Request, err: Exception) -> Response:
     assert isinstance(err, RequestValidationError)
     fields = [field_error(e) for e in err.errors()[:MAX_FIELDS]]
-    summary = "；".join(f"{f.loc} {f.message}" for f in fields[:3])
+    summary = "；".join(f"{field_name(f.loc)}{f.message}" for f in fields[:3])
     body = ValidationErrorBody(error="ValidationError", detail=f"请求有误：{summary}", fields=fields)
     if _wants_html(request):
         return _page(422, body.detail)
@@ -265,12 +273,12 @@ async def _http(request: Request, err: Exception) -> Response:
 async def _unauthenticated(request: Request, err: Exception) -> Response:
     if _wants_html(request):
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    body = ErrorBody(error="NotAuthenticated", detail="log in first")
+    body = ErrorBody(error="NotAuthenticated", detail="请先登录")
     return JSONResponse(body.model_dump(), 401)
 
 
 async def _csrf(request: Request, err: Exception) -> Response:
-    body = ErrorBody(error="CsrfRejected", detail=str(err) or "missing or wrong CSRF token")
+    body = ErrorBody(error="CsrfRejected", detail=str(err) or "页面安全校验失败，请刷新页面后重试")
     return JSONResponse(body.model_dump(), 403)
 
 

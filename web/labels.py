@@ -1,32 +1,58 @@
-"""Chinese names of the core's vocabulary, for pages and exports (the API keeps the codes)."""
+"""Chinese names for pages and exports (the API keeps the codes).
 
-from hotline.calls.models import TransferKind
-from hotline.enums import (
-    CallDirection,
-    CallOutcome,
-    Channel,
-    LimitUnit,
-    Nature,
-    RejectReason,
-    Role,
-    Satisfaction,
-    SeatState,
-    Stage,
-    TicketStatus,
-    UnitKind,
-    Urgency,
+The core's vocabulary is named once, in ``hotline.names``; this module re-exports those tables
+and adds what only the web shows (the citizen's wording, the audit trail's codes).
+"""
+
+from hotline.enums import RejectReason, TicketStatus
+from hotline.names import (
+    ACTION,
+    CALL_DIRECTION,
+    CALL_OUTCOME,
+    CARD,
+    CHANNEL,
+    LIMIT_UNIT,
+    NATURE,
+    REJECT_REASON,
+    REQUEST_STATE,
+    ROLE,
+    SATISFACTION,
+    SEAT_STATE,
+    STAGE,
+    STATUS,
+    SYSTEM_ACTOR_NAME,
+    TRANSFER_KIND,
+    UNIT_KIND,
+    URGENCY,
 )
 
-STATUS = {
-    TicketStatus.DRAFT: "待派单",
-    TicketStatus.DISPATCHED: "待签收",
-    TicketStatus.HANDLING: "办理中",
-    TicketStatus.RETURNED: "已退单",
-    TicketStatus.REPLIED: "待回访",
-    TicketStatus.CLOSED: "已办结",
-    TicketStatus.REJECTED: "不予受理",
-    TicketStatus.MERGED: "已并案",
-}
+__all__ = [
+    "ACTION",
+    "AUDIT_ACTION",
+    "AUDIT_TARGET",
+    "CALL_DIRECTION",
+    "CALL_OUTCOME",
+    "CARD",
+    "CHANNEL",
+    "LIMIT_UNIT",
+    "NATURE",
+    "PAUSE_REASONS",
+    "PUBLIC_REJECT_REASON",
+    "PUBLIC_STATUS",
+    "PUBLIC_STEP",
+    "REJECT_REASON",
+    "REQUEST_STATE",
+    "ROLE",
+    "SATISFACTION",
+    "SEAT_STATE",
+    "STAGE",
+    "STATUS",
+    "SYSTEM_ACTOR_NAME",
+    "TRANSFER_KIND",
+    "UNIT_KIND",
+    "URGENCY",
+]
+
 # What a citizen reads on the public progress page: the stage in plain words, never the hotline's
 # internal status names (a return to the dispatchers is still "being assigned" to the citizen).
 PUBLIC_STATUS = {
@@ -61,71 +87,6 @@ PUBLIC_STEP = {
     "close_on_spot": "已答复，办结",
     "reject": "不予受理",
     "merge": "已与其他诉求合并办理",
-}
-NATURE = {
-    Nature.CONSULTATION: "咨询",
-    Nature.HELP: "求助",
-    Nature.COMPLAINT: "投诉",
-    Nature.REPORT: "举报",
-    Nature.SUGGESTION: "建议",
-    Nature.PRAISE: "表扬",
-    Nature.OTHER: "其他",
-}
-URGENCY = {Urgency.NORMAL: "一般", Urgency.URGENT: "紧急", Urgency.CRITICAL: "特急"}
-CHANNEL = {Channel.PHONE: "电话", Channel.WEB: "网站", Channel.MAILBOX: "市长信箱", Channel.API: "接口"}
-SEAT_STATE = {
-    SeatState.OFFLINE: "离线",
-    SeatState.READY: "空闲",
-    SeatState.RINGING: "振铃",
-    SeatState.TALKING: "通话中",
-    SeatState.WRAP_UP: "话后处理",
-    SeatState.PAUSED: "小休",
-}
-CALL_OUTCOME = {
-    CallOutcome.WAITING: "排队中",
-    CallOutcome.RINGING: "振铃中",
-    CallOutcome.TALKING: "通话中",
-    CallOutcome.ANSWERED: "已接通",
-    CallOutcome.ABANDONED: "放弃",
-    CallOutcome.SHORT_ABANDON: "短时放弃",
-    CallOutcome.TRANSFERRED: "已转接",
-    CallOutcome.DIALLING: "外呼中",
-    CallOutcome.NO_ANSWER: "未接通",
-}
-CALL_DIRECTION = {CallDirection.INBOUND: "呼入", CallDirection.OUTBOUND: "外呼"}
-SATISFACTION = {
-    Satisfaction.SATISFIED: "满意",
-    Satisfaction.BASICALLY_SATISFIED: "基本满意",
-    Satisfaction.UNSATISFIED: "不满意",
-}
-REJECT_REASON = {
-    RejectReason.EMERGENCY: "紧急警情，转110/119/120",
-    RejectReason.OUT_OF_SCOPE: "不属于受理范围",
-    RejectReason.HARASSMENT: "恶意骚扰",
-    RejectReason.NO_CONTENT: "无实质内容",
-}
-ROLE = {
-    Role.OPERATOR: "话务员",
-    Role.DISPATCHER: "派单员",
-    Role.UNIT: "成员单位",
-    Role.SUPERVISOR: "管理者",
-    Role.ADMIN: "管理员",
-    Role.CHANNEL: "渠道",
-    Role.SYSTEM: "系统",
-}
-UNIT_KIND = {
-    UnitKind.DEPARTMENT: "职能部门",
-    UnitKind.DISTRICT: "县市区",
-    UnitKind.STREET: "街道/乡镇",
-    UnitKind.UTILITY: "公共企事业单位",
-    UnitKind.EXPERT: "专家坐席",
-}
-LIMIT_UNIT = {LimitUnit.MINUTES: "分钟", LimitUnit.HOURS: "小时", LimitUnit.WORKING_DAYS: "个工作日"}
-STAGE = {Stage.SIGN: "签收", Stage.HANDLE: "办理", Stage.CALLBACK: "回访", Stage.SUPERVISION: "督办"}
-TRANSFER_KIND = {
-    TransferKind.EMERGENCY: "紧急电话",
-    TransferKind.EXPERT: "专家坐席",
-    TransferKind.UNIT: "单位",
 }
 PAUSE_REASONS = ("小休", "用餐", "培训", "会议", "话后整理")
 # The audit trail's action codes (hotline.audit); a code not named here is shown as it is.

@@ -178,7 +178,7 @@ async def check_csrf(request: Request, session: BrowserSession | None) -> None:
     if request.method not in UNSAFE_METHODS:
         return
     if session is None:
-        raise CsrfRejected("no session: load the page again")
+        raise CsrfRejected("登录会话已失效，请刷新页面后重试")
     sent = request.headers.get(CSRF_HEADER, "")
     if not sent:
         content_type = request.headers.get("content-type", "")
@@ -187,4 +187,4 @@ async def check_csrf(request: Request, session: BrowserSession | None) -> None:
             value = form.get(CSRF_FIELD)
             sent = value if isinstance(value, str) else ""
     if not sent or not hmac.compare_digest(sent.encode(), session.csrf.encode()):
-        raise CsrfRejected("missing or wrong CSRF token: load the page again")
+        raise CsrfRejected("页面安全校验失败（CSRF 令牌缺失或不符），请刷新页面后重试")

@@ -37,7 +37,7 @@ from web.hub import encode
 
 log = logging.getLogger(__name__)
 TOPIC = "wallboard"
-BOARD = Actor(role=Role.SUPERVISOR, name="wallboard")
+BOARD = Actor(role=Role.SUPERVISOR, name="大屏")
 TARGETS = {
     "answer_rate": 0.9999,  # the seeds: 接通率 99.99 %
     "service_level": 0.95,  # DESIGN: answer within 15 s, ≥ 95 %

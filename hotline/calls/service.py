@@ -190,7 +190,7 @@ def _known(session: Session, kind: str) -> dict[str, Any]:
 def get_or_create_seat(session: Session, *, interface: str, name: str = "") -> Seat:
     """The seat with this queue-member interface, created (offline) on first sight."""
     if not interface:
-        raise InvalidInput("seat event without an interface")
+        raise InvalidInput("坐席事件缺少话机接口")
     known = _known(session, "seats")
     seat = known.get(interface)
     if seat is None or seat not in session:
@@ -283,7 +283,7 @@ def _device_state(seat: Seat, event: CallEvent, changes: _Changes) -> None:
     try:
         device = SeatState(event.seat_state)
     except ValueError as err:
-        raise InvalidInput(f"unknown seat state {event.seat_state!r}") from err
+        raise InvalidInput(f"无法识别的坐席状态 {event.seat_state!r}") from err
     if device is SeatState.READY:
         # The phone is free: whatever call the seat had is over for it (a Redirect, a hang-up).
         if (
@@ -428,7 +428,7 @@ def _close_worklist_of(session: Session, answered: Call, changes: _Changes) -> N
         missed.worklist = WorklistState.DONE
         missed.worklist_done_at = answered.answered_at
         how = "回拨已接通" if answered.direction is CallDirection.OUTBOUND else "来电已接通"
-        missed.worklist_note = f"{how} (call {answered.linkedid})"[:500]
+        missed.worklist_note = f"{how}（通话 {answered.linkedid}）"[:500]
         session.add(missed)
         changes.calls[missed.linkedid] = missed
 
@@ -576,7 +576,7 @@ def handle_call_event(
         result = _seat_event(session, event, changes)
     else:
         if not event.linkedid:
-            raise InvalidInput(f"{event.kind.value} event without a linkedid")
+            raise InvalidInput(f"通话事件 {event.kind.value} 缺少通话编号")
         result = _CALL_HANDLERS[event.kind](session, event, policy, changes)
         if result is not None:
             session.add(result)
@@ -703,7 +703,7 @@ def get_screen_pop(session: Session, *, linkedid: str, policy: CallPolicy | None
 def get_call(session: Session, *, linkedid: str) -> Call:
     call = _get_call(session, linkedid)
     if call is None:
-        raise NotFound(f"no call {linkedid!r}")
+        raise NotFound(f"通话 {linkedid} 不存在")
     return call
 
 
@@ -822,11 +822,11 @@ def finish_worklist_item(
     """Mark a missed call as called back; every pending call of the same number goes with it."""
     call = session.get(Call, call_id)
     if call is None:
-        raise NotFound(f"no call {call_id}")
+        raise NotFound(f"通话 {call_id} 不存在")
     if call.worklist is not WorklistState.PENDING:
-        raise Conflict(f"call {call_id} is not waiting for a call-back")
+        raise Conflict(f"通话 {call_id} 不在待回拨名单中")
     now = ensure_utc(now)
-    note = clean_text(note, field="note", max_len=500, allow_empty=True)
+    note = clean_text(note, field="说明", max_len=500, allow_empty=True)
     done = session.exec(
         select(Call).where(
             or_(col(Call.id) == call_id, col(Call.caller_number) == call.caller_number),

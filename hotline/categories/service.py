@@ -18,7 +18,7 @@ def list_categories(session: Session) -> list[Category]:
 def get_category_by_code(session: Session, *, code: str) -> Category:
     category = session.exec(select(Category).where(Category.code == code)).first()
     if category is None:
-        raise InvalidInput(f"unknown category {code!r}")
+        raise InvalidInput(f"类别代码「{code}」不存在")
     return category
 
 

@@ -31,7 +31,7 @@ def create_article(session: Session, *, data: ArticleCreate, now: datetime) -> A
 def get_article(session: Session, *, article_id: int) -> Article:
     article = session.get(Article, article_id)
     if article is None:
-        raise NotFound(f"article {article_id} not found")
+        raise NotFound(f"知识条目 {article_id} 不存在")
     return article
 
 

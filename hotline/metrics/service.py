@@ -49,6 +49,7 @@ from hotline.metrics.models import (
     rate,
 )
 from hotline.metrics.sql import Expr, day_bucket, local_days, plus_seconds
+from hotline.names import local_time
 from hotline.tickets.models import Assignment, CallbackRecord, Supervision, Ticket
 from hotline.units.models import Unit
 
@@ -190,10 +191,10 @@ def breakdown(
     """
     start, end = _period(start, end)
     if by not in get_args(BreakdownBy):
-        raise InvalidInput(f"cannot break figures down by {by!r}")
+        raise InvalidInput(f"不能按「{by}」分组统计")
     days = local_days(start, end, ZoneInfo(rules.timezone)) if by == "day" else []
     if len(days) > MAX_DAYS:
-        raise InvalidInput(f"a per-day breakdown covers at most {MAX_DAYS} days")
+        raise InvalidInput(f"按日统计最多 {MAX_DAYS} 天")
     group = _Group(by, tuple(begin for _, begin in days))
     rates = _ticket_rates(session, start=start, end=end, filters=filters, group=group, rules=rules)
     created = _fetch(
@@ -610,7 +611,7 @@ def _utc(value: datetime) -> datetime:
 def _period(start: datetime, end: datetime) -> tuple[datetime, datetime]:
     start, end = _utc(start), _utc(end)
     if end <= start:
-        raise InvalidInput(f"a period must end after it starts ({start.isoformat()} → {end.isoformat()})")
+        raise InvalidInput(f"统计时段的结束时间须晚于开始时间（{local_time(start)} → {local_time(end)}）")
     return start, end
 
 

@@ -30,7 +30,7 @@ def short_text(value: str, *, field: str, max_len: int) -> str:
         raise InvalidInput(f"{field}不能超过 {max_len} 个字符")
     try:
         if any(char in "\n\r\t" for char in value):
-            raise InvalidInput("a line break or a tab")
+            raise InvalidInput("含有换行或制表符")
         return clean_text(value, field=field, max_len=max_len)
     except InvalidInput as err:
         raise InvalidInput(f"{field}含有无效字符（换行或控制字符）") from err

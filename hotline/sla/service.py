@@ -19,7 +19,7 @@ WD, MIN, HOUR = LimitUnit.WORKING_DAYS, LimitUnit.MINUTES, LimitUnit.HOURS
 # Defaults from DESIGN.md (GB/T 33358-2016 and city practice); admins change them in the table.
 DEFAULT_POLICIES: tuple[TimeLimitPolicyBase, ...] = (
     TimeLimitPolicyBase(
-        name="特急: life or property at risk",
+        name="特急：危及生命财产安全",
         priority=100,
         urgency=Urgency.CRITICAL,
         sign_amount=15,
@@ -28,7 +28,7 @@ DEFAULT_POLICIES: tuple[TimeLimitPolicyBase, ...] = (
         handle_unit=HOUR,
     ),
     TimeLimitPolicyBase(
-        name="紧急 water/power/gas/heat",
+        name="紧急：水电气暖",
         priority=90,
         urgency=Urgency.URGENT,
         utility=True,
@@ -38,7 +38,7 @@ DEFAULT_POLICIES: tuple[TimeLimitPolicyBase, ...] = (
         handle_unit=HOUR,
     ),
     TimeLimitPolicyBase(
-        name="water/power/gas/heat",
+        name="水电气暖",
         priority=80,
         utility=True,
         sign_amount=30,
@@ -56,7 +56,7 @@ DEFAULT_POLICIES: tuple[TimeLimitPolicyBase, ...] = (
         handle_unit=WD,
     ),
     TimeLimitPolicyBase(
-        name="mailbox consultation (simple)",
+        name="市长信箱咨询（简单）",
         priority=65,
         channel=Channel.MAILBOX,
         nature=Nature.CONSULTATION,
@@ -66,7 +66,7 @@ DEFAULT_POLICIES: tuple[TimeLimitPolicyBase, ...] = (
         handle_unit=WD,
     ),
     TimeLimitPolicyBase(
-        name="web form",
+        name="网站留言",
         priority=61,
         channel=Channel.WEB,
         sign_amount=2,
@@ -75,7 +75,7 @@ DEFAULT_POLICIES: tuple[TimeLimitPolicyBase, ...] = (
         handle_unit=WD,
     ),
     TimeLimitPolicyBase(
-        name="mayor's mailbox",
+        name="市长信箱",
         priority=60,
         channel=Channel.MAILBOX,
         sign_amount=2,
@@ -84,7 +84,7 @@ DEFAULT_POLICIES: tuple[TimeLimitPolicyBase, ...] = (
         handle_unit=WD,
     ),
     TimeLimitPolicyBase(
-        name="consultation",
+        name="咨询",
         priority=50,
         nature=Nature.CONSULTATION,
         sign_amount=1,
@@ -93,7 +93,7 @@ DEFAULT_POLICIES: tuple[TimeLimitPolicyBase, ...] = (
         handle_unit=WD,
     ),
     TimeLimitPolicyBase(
-        name="complex",
+        name="疑难复杂",
         priority=40,
         complex=True,
         sign_amount=1,
@@ -102,7 +102,7 @@ DEFAULT_POLICIES: tuple[TimeLimitPolicyBase, ...] = (
         handle_unit=WD,
     ),
     TimeLimitPolicyBase(
-        name="normal",
+        name="一般",
         priority=0,
         sign_amount=1,
         sign_unit=WD,
@@ -257,7 +257,7 @@ def holiday_warning(status: YearStatus, *, today: date, warn_days: int = CALENDA
     tense = "正" if starts <= today else "将"
     return (
         f"{status.year}年法定节假日尚未录入，工单时限{tense}按周一至周五计算。"
-        "请管理员在「系统管理 › 节假日」或用 hotline calendar 录入。"
+        "请管理员在「系统管理 › 节假日」中录入。"
     )
 
 

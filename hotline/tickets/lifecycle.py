@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from hotline import names
 from hotline.enums import OPEN_STATUSES, Action, Role, TicketStatus
 from hotline.errors import InvalidTransition
 
@@ -87,13 +88,11 @@ def check_move(*, status: TicketStatus, action: Action, role: Role) -> Move:
     """The move for ``action`` from ``status`` by ``role``, or InvalidTransition naming all three."""
     move = TRANSITIONS.get(action)
     if move is None:
-        raise InvalidTransition(status=status, action=action, role=role, reason="not a lifecycle action")
+        raise InvalidTransition(status=status, action=action, role=role, reason="不是工单流转操作")
     if status not in move.targets:
-        allowed = ", ".join(sorted(move.targets))
-        raise InvalidTransition(
-            status=status, action=action, role=role, reason=f"allowed only from {allowed}"
-        )
+        allowed = "、".join(names.STATUS.get(s, s) for s in sorted(move.targets))
+        raise InvalidTransition(status=status, action=action, role=role, reason=f"只有{allowed}的工单可以")
     if role not in move.roles:
-        allowed = ", ".join(sorted(move.roles))
-        raise InvalidTransition(status=status, action=action, role=role, reason=f"only {allowed} may do this")
+        allowed = "、".join(names.ROLE.get(r, r) for r in sorted(move.roles))
+        raise InvalidTransition(status=status, action=action, role=role, reason=f"只有{allowed}可以")
     return move

@@ -11,6 +11,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlmodel import Session, col, func, select
 
+from hotline import names
 from hotline.calls.models import Call
 from hotline.categories.models import Category
 from hotline.clock import ensure_utc
@@ -58,7 +59,7 @@ from hotline.users.models import Actor
 
 DEFAULT_RULES = Rules()
 CREATE_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.CHANNEL})
-SYSTEM = Actor(role=Role.SYSTEM, name="system")
+SYSTEM = Actor(role=Role.SYSTEM, name=names.SYSTEM_ACTOR_NAME)
 _TEXT_LIMITS = {
     "caller_name": MAX_LINE_CHARS,
     "who": MAX_LINE_CHARS,
@@ -80,16 +81,16 @@ def get_ticket(session: Session, *, ticket_id: int, actor: Actor) -> Ticket:
     """A ticket the actor may see; a unit sees only tickets assigned to it."""
     ticket = session.get(Ticket, ticket_id)
     if ticket is None:
-        raise NotFound(f"ticket {ticket_id} not found")
+        raise NotFound(f"工单 {ticket_id} 不存在")
     if actor.role is Role.UNIT and not _ever_assigned(session, ticket_id=ticket_id, unit_id=actor.unit_id):
-        raise PermissionDenied("this ticket is not assigned to your unit")
+        raise PermissionDenied("该工单未派给本单位")
     return ticket
 
 
 def get_ticket_by_number(session: Session, *, number: str, actor: Actor) -> Ticket:
     ticket = session.exec(select(Ticket).where(Ticket.number == number)).first()
     if ticket is None or ticket.id is None:
-        raise NotFound(f"ticket {number} not found")
+        raise NotFound(f"工单 {number} 不存在")
     return get_ticket(session, ticket_id=ticket.id, actor=actor)
 
 
@@ -106,7 +107,7 @@ def find_ticket_for_citizen(session: Session, *, query_code: str, phone: str) ->
         else None
     )
     if ticket is None:
-        raise NotFound("no ticket with this query code and phone number")
+        raise NotFound("查询码与电话号码对不上任何诉求，请核对后重试")
     return ticket
 
 
@@ -205,7 +206,7 @@ def create_ticket(
 ) -> Ticket:
     """Record a request as a draft ticket, linked to its call when it came by phone."""
     if actor.role not in CREATE_ROLES:
-        raise PermissionDenied(f"role '{actor.role}' may not create tickets")
+        raise PermissionDenied(f"{names.name(names.ROLE, actor.role)}不能登记工单")
     now = ensure_utc(now)
     fields = _clean_fields(data.model_dump(include=set(_TEXT_LIMITS)), partial=False)
     fields["caller_phone"] = _clean_phone(data.caller_phone)
@@ -214,7 +215,7 @@ def create_ticket(
         get_unit_by_code(session, code=data.suggested_unit_code).id if data.suggested_unit_code else None
     )
     if data.category_id is not None and session.get(Category, data.category_id) is None:
-        raise InvalidInput(f"unknown category {data.category_id}")
+        raise InvalidInput(f"诉求类别 {data.category_id} 不存在")
     values = data.model_dump(exclude=_CREATE_ONLY) | fields
     values.update(
         number=next_ticket_number(session, now=now, tz=ZoneInfo(rules.timezone)),
@@ -264,16 +265,18 @@ def update_draft(
     """Correct a ticket before it is dispatched."""
     ticket = get_ticket(session, ticket_id=ticket_id, actor=actor)
     if ticket.status is not TicketStatus.DRAFT or actor.role not in {Role.OPERATOR, Role.DISPATCHER}:
-        raise Conflict(f"ticket {ticket.number} can only be edited as a draft by an operator or dispatcher")
+        raise Conflict(f"工单 {ticket.number} 只能在待派单时由话务员或派单员修改")
     changes = data.model_dump(exclude_unset=True)
     changes.update(_clean_fields({k: v for k, v in changes.items() if k in _TEXT_LIMITS}, partial=True))
     if changes.get("category_id") is not None and session.get(Category, changes["category_id"]) is None:
-        raise InvalidInput(f"unknown category {changes['category_id']}")
+        raise InvalidInput(f"诉求类别 {changes['category_id']} 不存在")
     consent_before = (ticket.consent_recording, ticket.consent_callback, ticket.confidential)
     ticket.sqlmodel_update(changes)
     if (ticket.consent_recording, ticket.consent_callback, ticket.confidential) != consent_before:
         record_consent(session, ticket=ticket, actor=actor, at=now, note="修改工单时")
-    return _commit_move(session, ticket, None, actor, now, note="edited", data={"fields": sorted(changes)})
+    return _commit_move(
+        session, ticket, None, actor, now, note="修改工单信息", data={"fields": sorted(changes)}
+    )
 
 
 def close_on_spot(
@@ -301,7 +304,7 @@ def reject(
     ticket = get_ticket(session, ticket_id=ticket_id, actor=actor)
     move = check_move(status=ticket.status, action=Action.REJECT, role=actor.role)
     if _children(session, ticket):
-        raise Conflict(f"ticket {ticket.number} is the master of merged tickets; it cannot be rejected")
+        raise Conflict(f"工单 {ticket.number} 是并案主件，不能不予受理")
     ticket.reject_reason = reason
     return _commit_move(session, ticket, move, actor, now, note=_note(note), data={"reason": reason})
 
@@ -316,9 +319,11 @@ def merge(
     while master.master_id is not None:  # merge into the root of a chain
         master = get_ticket(session, ticket_id=master.master_id, actor=actor)
     if master.id == ticket.id:
-        raise Conflict(f"ticket {ticket.number} cannot be merged into itself")
+        raise Conflict(f"工单 {ticket.number} 不能与自身并案")
     if master.status not in OPEN_STATUSES:
-        raise Conflict(f"master ticket {master.number} is {master.status}; merge into an open ticket")
+        raise Conflict(
+            f"主工单 {master.number} {names.name(names.STATUS, master.status)}，只能并入未办结的工单"
+        )
     ticket.master_id = master.id
     for child in _children(session, ticket):
         child.master_id = master.id
@@ -381,7 +386,7 @@ def redispatch(
     elif designated and ticket.district and (fallback := district_unit(session, district=ticket.district)):
         lead = fallback
     else:
-        raise InvalidInput("name the unit to re-dispatch to (no district unit to fall back on)")
+        raise InvalidInput("请指定改派的承办单位（没有可改派的属地单位）")
     pending = _pending_return(session, ticket)
     pending.state, pending.decided_at, pending.decided_by_id = RequestState.APPROVED, now, actor.user_id
     pending.new_unit_id = lead.id
@@ -424,12 +429,12 @@ def sign(session: Session, *, ticket_id: int, actor: Actor, now: datetime) -> Ti
         check_move(status=ticket.status, action=Action.SIGN, role=actor.role)
     assignment = _own_assignment(session, ticket, actor)
     if assignment.signed_at is not None:
-        raise Conflict(f"ticket {ticket.number} is already signed by your unit")
+        raise Conflict(f"工单 {ticket.number} 本单位已签收")
     assignment.signed_at = now
     session.add(assignment)
     if assignment.role is AssignmentRole.CO:
         check_move(status=ticket.status, action=Action.CONTACT, role=actor.role)
-        return _commit_move(session, ticket, None, actor, now, note="co-unit signed", data={"co_unit": True})
+        return _commit_move(session, ticket, None, actor, now, note="协办单位签收", data={"co_unit": True})
     move = check_move(status=ticket.status, action=Action.SIGN, role=actor.role)
     return _commit_move(session, ticket, move, actor, now)
 
@@ -461,13 +466,9 @@ def return_ticket(
     move = check_move(status=ticket.status, action=Action.RETURN, role=actor.role)
     assignment = _own_assignment(session, ticket, actor, lead_only=True)
     if assignment.designated:
-        raise Conflict(
-            f"ticket {ticket.number} was designated to your unit by the dispatcher; it cannot be returned"
-        )
+        raise Conflict(f"工单 {ticket.number} 是派单员指定本单位办理的，不能退单")
     if ticket.return_due_at is not None and now > ticket.return_due_at:
-        raise Conflict(
-            f"the return limit for ticket {ticket.number} passed at {ticket.return_due_at.isoformat()}"
-        )
+        raise Conflict(f"工单 {ticket.number} 的退单时限已于 {names.local_time(ticket.return_due_at)} 截止")
     text = clean_text(reason, field="reason", max_len=1000)
     suggested = get_unit_by_code(session, code=suggested_unit_code).id if suggested_unit_code else None
     assert ticket.id is not None
@@ -502,11 +503,13 @@ def request_extension(
     assignment = _own_assignment(session, ticket, actor, lead_only=True)
     if not 1 <= working_days <= rules.max_extension_working_days:
         raise InvalidInput(
-            f"extension: 1 to {rules.max_extension_working_days} working days, not {working_days}"
+            f"延期天数应为 1 到 {rules.max_extension_working_days} 个工作日，不能是 {working_days}"
         )
     if ticket.handle_due_at is not None and now >= ticket.handle_due_at:
+        zone = ZoneInfo(rules.timezone)
         raise Conflict(
-            f"ticket {ticket.number} is already overdue; an extension must be asked before the deadline"
+            f"工单 {ticket.number} 已超期（办理期限 {names.local_time(ticket.handle_due_at, zone)}），"
+            "延期须在期限前申请"
         )
     assert ticket.id is not None
     pending = session.exec(
@@ -515,7 +518,7 @@ def request_extension(
         )
     ).first()
     if pending is not None:
-        raise Conflict(f"ticket {ticket.number} already has an extension request waiting for the dispatcher")
+        raise Conflict(f"工单 {ticket.number} 已有待派单员审批的延期申请")
     request = ExtensionRequest(
         ticket_id=ticket.id,
         unit_id=assignment.unit_id,
@@ -542,12 +545,12 @@ def decide_extension(
     """The dispatcher approves (the deadline moves, the citizen is told) or denies an extension."""
     request = session.get(ExtensionRequest, request_id)
     if request is None:
-        raise NotFound(f"extension request {request_id} not found")
+        raise NotFound(f"延期申请 {request_id} 不存在")
     ticket = get_ticket(session, ticket_id=request.ticket_id, actor=actor)
     action = Action.APPROVE_EXTENSION if approve else Action.DENY_EXTENSION
     move = check_move(status=ticket.status, action=action, role=actor.role)
     if request.state is not RequestState.PENDING:
-        raise Conflict(f"extension request {request_id} was already {request.state}")
+        raise Conflict(f"延期申请 {request_id} {names.name(names.REQUEST_STATE, request.state)}，不能再审批")
     request.state = RequestState.APPROVED if approve else RequestState.DENIED
     request.decided_at, request.decided_by_id = now, actor.user_id
     data: dict[str, Any] = {"request_id": request_id}
@@ -653,12 +656,12 @@ def record_callback(
     """回访: satisfied closes, unsatisfied sends it back for rework, 3 failed days close it unrated."""
     ticket = get_ticket(session, ticket_id=ticket_id, actor=actor)
     if ticket.status is TicketStatus.MERGED and (ticket.callback_due_at is None or ticket.callback_done_at):
-        raise Conflict(f"merged ticket {ticket.number} is not due a callback (its master is still open)")
+        raise Conflict(f"并案工单 {ticket.number} 的主件尚未办结，暂不回访")
     calendar = load_calendar(session)
     tz = ZoneInfo(rules.timezone)
     if reached:
         if satisfaction is None:
-            raise InvalidInput("a reached callback records the caller's satisfaction")
+            raise InvalidInput("回访接通时须记录来电人的满意度")
         satisfied = satisfaction is not Satisfaction.UNSATISFIED
         action = Action.CALLBACK_SATISFIED if satisfied else Action.CALLBACK_UNSATISFIED
     else:
@@ -703,11 +706,11 @@ def supervise(
     ticket = get_ticket(session, ticket_id=ticket_id, actor=actor)
     move = check_move(status=ticket.status, action=Action.SUPERVISE, role=actor.role)
     if ensure_utc(due_at) <= now:
-        raise InvalidInput("the supervision deadline must lie in the future")
+        raise InvalidInput("督办期限须晚于当前时间")
     assert ticket.id is not None
     flag = Supervision(
         ticket_id=ticket.id,
-        note=clean_text(note, field="note", max_len=2000),
+        note=clean_text(note, field="督办意见", max_len=2000),
         due_at=ensure_utc(due_at),
         created_at=now,
         created_by_id=actor.user_id,
@@ -722,11 +725,11 @@ def resolve_supervision(
 ) -> Supervision:
     flag = session.get(Supervision, flag_id)
     if flag is None:
-        raise NotFound(f"supervision flag {flag_id} not found")
+        raise NotFound(f"督办事项 {flag_id} 不存在")
     ticket = get_ticket(session, ticket_id=flag.ticket_id, actor=actor)
     move = check_move(status=ticket.status, action=Action.RESOLVE_SUPERVISION, role=actor.role)
     if flag.resolved_at is not None:
-        raise Conflict(f"supervision flag {flag_id} is already resolved")
+        raise Conflict(f"督办事项 {flag_id} 已办结")
     flag.resolved_at = now
     session.add(flag)
     _commit_move(session, ticket, move, actor, now, note=_note(note), data={"flag_id": flag_id})
@@ -884,7 +887,7 @@ def _followers_due_callback(session: Session, master: Ticket, *, now: datetime) 
             at=now,
             from_status=child.status,
             to_status=child.status,
-            note=f"master {master.number} closed; callback due",
+            note=f"主件 {master.number} 已办结，需回访",
             data={"master_id": master.id},
         )
 
@@ -947,7 +950,7 @@ def _restart_handling(
     """重办: the unit gets a fresh handling limit; the ticket is signed already."""
     lead = session.get(Unit, ticket.lead_unit_id) if ticket.lead_unit_id else None
     if lead is None:
-        raise Conflict(f"ticket {ticket.number} has no lead unit to rework it")
+        raise Conflict(f"工单 {ticket.number} 没有主办单位，无法重办")
     policy = choose_policy(active_policies(session), _facts(session, ticket, lead))
     ticket.handle_due_at = calendar.add(now, policy.handle_amount, policy.handle_unit)
     ticket.handle_yellow_at = yellow_at(now, ticket.handle_due_at, rules.yellow_card_ratio)
@@ -964,9 +967,9 @@ def _facts(session: Session, ticket: Ticket, lead: Unit) -> TicketFacts:
 def _dispatchable_unit(session: Session, code: str) -> Unit:
     unit = get_unit_by_code(session, code=code)
     if not unit.active:
-        raise InvalidInput(f"unit {code!r} is inactive")
+        raise InvalidInput(f"单位 {code} 已停用")
     if unit.kind is UnitKind.EXPERT:
-        raise InvalidInput(f"unit {code!r} is an expert seat: transfer the call, do not dispatch to it")
+        raise InvalidInput(f"单位 {code} 是专家坐席：请转接电话，不能派单")
     return unit
 
 
@@ -974,8 +977,8 @@ def _own_assignment(session: Session, ticket: Ticket, actor: Actor, *, lead_only
     for assignment in _active_assignments(session, ticket):
         if assignment.unit_id == actor.unit_id and (not lead_only or assignment.role is AssignmentRole.LEAD):
             return assignment
-    what = "the lead unit of" if lead_only else "assigned"
-    raise PermissionDenied(f"your unit is not {what} ticket {ticket.number}")
+    what = "主办单位" if lead_only else "承办单位"
+    raise PermissionDenied(f"本单位不是工单 {ticket.number} 的{what}")
 
 
 def _active_assignments(session: Session, ticket: Ticket) -> list[Assignment]:
@@ -1002,14 +1005,14 @@ def _pending_return(session: Session, ticket: Ticket) -> ReturnRecord:
     )
     record = session.exec(query).first()
     if record is None:
-        raise Conflict(f"ticket {ticket.number} has no return waiting for a ruling")
+        raise Conflict(f"工单 {ticket.number} 没有待审核的退单")
     return record
 
 
 def _call_id(session: Session, *, linkedid: str) -> int:
     call = session.exec(select(Call).where(Call.linkedid == linkedid)).first()
     if call is None or call.id is None:
-        raise InvalidInput(f"unknown call {linkedid!r}")
+        raise InvalidInput(f"通话 {linkedid} 不存在")
     return call.id
 
 
@@ -1028,7 +1031,7 @@ def _clean_fields(values: dict[str, Any], *, partial: bool) -> dict[str, Any]:
 def _clean_phone(phone: str) -> str:
     digits = _phone_digits(clean_text(phone, field="caller_phone", max_len=32, allow_empty=True))
     if digits and not (digits.lstrip("+").isdigit() and digits.isascii()):
-        raise InvalidInput(f"caller_phone: {phone!r} is not a phone number")
+        raise InvalidInput(f"来电号码“{phone}”不是电话号码")
     return digits
 
 

@@ -3,11 +3,13 @@
 from datetime import datetime
 from typing import Any
 
+from pydantic import computed_field
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from hotline.db import UTCDateTime
 from hotline.enums import Action, Role, TicketStatus
+from hotline.names import ACTION, ROLE, name
 
 
 class TicketEventBase(SQLModel):
@@ -31,3 +33,15 @@ class TicketEvent(TicketEventBase, table=True):
 class TicketEventPublic(TicketEventBase):
     id: int
     data: dict[str, Any]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def action_label(self) -> str:
+        """The action as the timeline shows it (派单, 申请延期…); ``action`` keeps the code."""
+        return name(ACTION, self.action)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def actor_role_label(self) -> str:
+        """The actor's role in Chinese (话务员, 成员单位…)."""
+        return name(ROLE, self.actor_role)

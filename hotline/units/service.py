@@ -49,7 +49,7 @@ def get_unit_by_code(session: Session, *, code: str) -> Unit:
     """The unit with this code, or InvalidInput: an unknown unit is bad input, not a missing page."""
     unit = session.exec(select(Unit).where(Unit.code == code)).first()
     if unit is None:
-        raise InvalidInput(f"unknown unit {code!r}")
+        raise InvalidInput(f"单位代码「{code}」不存在")
     return unit
 
 

@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import and_, case, literal, or_, update
 from sqlmodel import Session, col, select
 
+from hotline import names
 from hotline.db import UTCDateTime
 from hotline.enums import Role
 from hotline.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -35,22 +36,25 @@ def hash_password(password: str) -> str:
 def create_user(session: Session, *, data: UserCreate) -> User:
     """Add a user; a unit user must name an existing unit, other roles none."""
     if data.role not in STAFF_ROLES:  # channels and the system act through code, never log in
-        raise InvalidInput(f"role {data.role} is not a role people log in with")
+        raise InvalidInput(
+            f"角色「{names.name(names.ROLE, data.role)}」不能登录，"
+            "请选择话务员、派单员、管理者、管理员或成员单位"
+        )
     username = clean_text(data.username, field="username", max_len=64)
     if session.exec(select(User).where(User.username == username)).first() is not None:
-        raise Conflict(f"username {username!r} already exists")
+        raise Conflict(f"用户名「{username}」已存在")
     if len(data.password) < MIN_PASSWORD_LEN:
-        raise InvalidInput(f"password: at least {MIN_PASSWORD_LEN} characters")
+        raise InvalidInput(f"密码至少 {MIN_PASSWORD_LEN} 个字符")
     unit_id: int | None = None
     if data.role is Role.UNIT:
         if not data.unit_code:
-            raise InvalidInput("a unit user must belong to a unit")
+            raise InvalidInput("成员单位用户必须选择所属单位")
         unit_id = get_unit_by_code(session, code=data.unit_code).id
     elif data.unit_code:
-        raise InvalidInput(f"role {data.role} does not belong to a unit")
+        raise InvalidInput(f"{names.name(names.ROLE, data.role)}不属于某个单位，请清空所属单位")
     user = User(
         username=username,
-        display_name=clean_text(data.display_name, field="display name", max_len=64),
+        display_name=clean_text(data.display_name, field="display_name", max_len=64),
         role=data.role,
         unit_id=unit_id,
         password_hash=hash_password(data.password),
@@ -184,7 +188,7 @@ def authenticate(
 def get_user(session: Session, *, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"user {user_id} not found")
+        raise NotFound(f"用户 {user_id} 不存在")
     return user
 
 

@@ -22,10 +22,7 @@ from hotline.sla.service import (
 from hotline.tickets import service as svc
 from tests.factories import OPERATOR, make_ticket, seeded
 
-WARNING_2027 = (
-    "2027年法定节假日尚未录入，工单时限将按周一至周五计算。"
-    "请管理员在「系统管理 › 节假日」或用 hotline calendar 录入。"
-)
+WARNING_2027 = "2027年法定节假日尚未录入，工单时限将按周一至周五计算。请管理员在「系统管理 › 节假日」中录入。"
 
 
 def local(y: int, m: int, d: int, h: int = 10) -> datetime:

@@ -45,14 +45,14 @@ def test_tickets_keep_the_callers_html_as_text(session: Session, clock: FixedClo
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("content", "", "content: must not be empty"),
-        ("content", "   \n ", "content: must not be empty"),
-        ("title", "", "title: must not be empty"),
-        ("content", "噪" * 100_000, "content: 100000 characters, at most 5000"),
-        ("address", "地" * 201, "address: 201 characters, at most 200"),
-        ("content", "broken \udcff\udcfe bytes", "content: not valid UTF-8"),
-        ("title", "bell\x07", r"control character U\+0007"),
-        ("caller_phone", "138-0013-8000; DROP", "not a phone number"),
+        ("content", "", "^诉求内容不能为空$"),
+        ("content", "   \n ", "^诉求内容不能为空$"),
+        ("title", "", "^标题不能为空$"),
+        ("content", "噪" * 100_000, r"^诉求内容不能超过 5000 个字符（现有 100000 个）$"),
+        ("address", "地" * 201, r"^地址不能超过 200 个字符（现有 201 个）$"),
+        ("content", "broken \udcff\udcfe bytes", r"^诉求内容含有无法识别的字符（第 8 个字符）$"),
+        ("title", "bell\x07", r"^标题含有控制字符 U\+0007$"),
+        ("caller_phone", "138-0013-8000; DROP", "不是电话号码"),
     ],
     ids=["empty", "blank", "no-title", "100k", "long-address", "broken-utf8", "control", "phone"],
 )
@@ -78,15 +78,15 @@ def test_the_input_schema_refuses_it_first(field: str, value: str) -> None:
 
 def test_unknown_references_are_refused(session: Session, clock: FixedClock) -> None:
     seeded(session, clock.now())
-    with pytest.raises(InvalidInput, match="unknown unit 'no-such-unit'"):
+    with pytest.raises(InvalidInput, match="单位代码「no-such-unit」不存在"):
         create_ticket(
             session, data=ticket_data(suggested_unit_code="no-such-unit"), actor=OPERATOR, now=clock.now()
         )
-    with pytest.raises(InvalidInput, match="unknown call"):
+    with pytest.raises(InvalidInput, match=r"通话 1700000000.1 不存在"):
         create_ticket(
             session, data=ticket_data(call_linkedid="1700000000.1"), actor=OPERATOR, now=clock.now()
         )
-    with pytest.raises(InvalidInput, match="unknown category"):
+    with pytest.raises(InvalidInput, match="诉求类别 99999 不存在"):
         create_ticket(session, data=ticket_data(category_id=99999), actor=OPERATOR, now=clock.now())
     assert _count(session, Ticket) == 0
 
@@ -94,7 +94,7 @@ def test_unknown_references_are_refused(session: Session, clock: FixedClock) -> 
 def test_units_and_supervisors_do_not_take_calls(session: Session, clock: FixedClock) -> None:
     seeded(session, clock.now())
     for role in (Role.UNIT, Role.SUPERVISOR, Role.ADMIN):
-        with pytest.raises(PermissionDenied, match="may not create tickets"):
+        with pytest.raises(PermissionDenied, match="不能登记工单"):
             create_ticket(session, data=ticket_data(), actor=Actor(role=role), now=clock.now())
     web = create_ticket(session, data=ticket_data(channel="web"), actor=CHANNEL, now=clock.now())
     assert len(web.query_code) == 8
@@ -174,5 +174,5 @@ def test_a_citizen_finds_a_ticket_by_code_and_phone_only(session: Session, clock
     found = find_ticket_for_citizen(session, query_code=ticket.query_code.lower(), phone="138-1234-5678")
     assert found.id == ticket.id
     for code, phone in ((ticket.query_code, "13900000000"), ("WRONGCODE", "13812345678"), ("", "")):
-        with pytest.raises(NotFound, match="no ticket with this query code and phone number"):
+        with pytest.raises(NotFound, match="查询码与电话号码对不上任何诉求"):
             find_ticket_for_citizen(session, query_code=code, phone=phone)

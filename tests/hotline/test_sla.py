@@ -103,18 +103,18 @@ def test_cards_turn_yellow_at_80_percent_and_red_when_overdue() -> None:
     [
         (
             TicketFacts(Nature.COMPLAINT, Urgency.CRITICAL, Channel.PHONE, True, False),
-            "特急: life or property at risk",
+            "特急：危及生命财产安全",
         ),
-        (TicketFacts(Nature.HELP, Urgency.URGENT, Channel.PHONE, True, False), "紧急 water/power/gas/heat"),
-        (TicketFacts(Nature.HELP, Urgency.NORMAL, Channel.PHONE, True, False), "water/power/gas/heat"),
+        (TicketFacts(Nature.HELP, Urgency.URGENT, Channel.PHONE, True, False), "紧急：水电气暖"),
+        (TicketFacts(Nature.HELP, Urgency.NORMAL, Channel.PHONE, True, False), "水电气暖"),
         (
             TicketFacts(Nature.CONSULTATION, Urgency.NORMAL, Channel.MAILBOX, False, False),
-            "mailbox consultation (simple)",
+            "市长信箱咨询（简单）",
         ),
-        (TicketFacts(Nature.COMPLAINT, Urgency.NORMAL, Channel.MAILBOX, False, False), "mayor's mailbox"),
-        (TicketFacts(Nature.CONSULTATION, Urgency.NORMAL, Channel.PHONE, False, False), "consultation"),
-        (TicketFacts(Nature.COMPLAINT, Urgency.NORMAL, Channel.PHONE, False, True), "complex"),
-        (TicketFacts(Nature.COMPLAINT, Urgency.NORMAL, Channel.PHONE, False, False), "normal"),
+        (TicketFacts(Nature.COMPLAINT, Urgency.NORMAL, Channel.MAILBOX, False, False), "市长信箱"),
+        (TicketFacts(Nature.CONSULTATION, Urgency.NORMAL, Channel.PHONE, False, False), "咨询"),
+        (TicketFacts(Nature.COMPLAINT, Urgency.NORMAL, Channel.PHONE, False, True), "疑难复杂"),
+        (TicketFacts(Nature.COMPLAINT, Urgency.NORMAL, Channel.PHONE, False, False), "一般"),
     ],
 )
 def test_policy_choice_by_specificity(facts: TicketFacts, policy: str) -> None:

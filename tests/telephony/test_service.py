@@ -416,7 +416,7 @@ def test_worklist_one_line_per_number_and_done_when_the_caller_gets_through(sess
     apply(session, later)
     assert [c.linkedid for c in worklist(session)] == ["x"]
     m1 = get_call(session, linkedid="m1")
-    assert (m1.worklist, m1.worklist_note) == (WorklistState.DONE, "来电已接通 (call ok)")
+    assert (m1.worklist, m1.worklist_note) == (WorklistState.DONE, "来电已接通（通话 ok）")
 
 
 def test_finish_worklist_item(session: Session) -> None:
@@ -524,5 +524,5 @@ def test_worklist_notes_are_checked_text(session: Session) -> None:
     )
     call = get_call(session, linkedid="m")
     assert call.id is not None
-    with pytest.raises(InvalidInput, match="note"):
+    with pytest.raises(InvalidInput, match=r"^说明含有控制字符 U\+0000$"):
         finish_worklist_item(session, call_id=call.id, now=T0, note="bad\x00note")

@@ -9,10 +9,7 @@ from hotline.sla.service import set_holiday, set_holiday_range
 from tests.web.conftest import World
 
 PATH = "/api/calendar/status"
-WARNING_2027 = (
-    "2027年法定节假日尚未录入，工单时限将按周一至周五计算。"
-    "请管理员在「系统管理 › 节假日」或用 hotline calendar 录入。"
-)
+WARNING_2027 = "2027年法定节假日尚未录入，工单时限将按周一至周五计算。请管理员在「系统管理 › 节假日」中录入。"
 
 
 def at(world: World, y: int, m: int, d: int) -> None:

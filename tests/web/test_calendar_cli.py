@@ -17,8 +17,7 @@ from web import cli_calendar
 from web.cli import app
 
 WARNING_2027 = (
-    "警告：2027年法定节假日尚未录入，工单时限将按周一至周五计算。"
-    "请管理员在「系统管理 › 节假日」或用 hotline calendar 录入。"
+    "警告：2027年法定节假日尚未录入，工单时限将按周一至周五计算。请管理员在「系统管理 › 节假日」中录入。"
 )
 
 YEAR_FILE = """\

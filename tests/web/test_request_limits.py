@@ -110,7 +110,7 @@ def test_a_validation_error_names_the_field_in_chinese_and_never_echoes_the_inpu
     body = response.json()
     assert body["error"] == "ValidationError"
     assert body["fields"] == [{"loc": "body.username", "message": "不能超过 64 个字符"}]
-    assert "username" in body["detail"] and "不能超过 64 个字符" in body["detail"]
+    assert "用户名不能超过 64 个字符" in body["detail"]
     for name, _ in SECURITY_HEADERS:
         assert name.decode() in response.headers
 

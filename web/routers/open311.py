@@ -117,7 +117,7 @@ def _check_key(
         return key
     issued = find_active_key(session, key=key) if key else None
     if key is None or issued is None:
-        raise PermissionDenied(f"a valid key is required in the {KEY_HEADER} header")
+        raise PermissionDenied(f"请在请求头 {KEY_HEADER} 中提供有效的接口密钥")
     if due_for_touch(issued, now) and issued.id is not None:
         if writes:  # on SQLite this session holds the write lock: a second writer would wait on it
             touch_key(session, key_id=issued.id, now=now)
@@ -145,7 +145,7 @@ def _mask_numbers(text: str) -> str:
 def _public(ticket: Ticket) -> Ticket:
     """``ticket``, unless its caller asked for confidentiality: then it does not exist here."""
     if ticket.confidential:
-        raise NotFound(f"ticket {ticket.number} not found")
+        raise NotFound(f"工单 {ticket.number} 不存在")
     return ticket
 
 

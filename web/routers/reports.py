@@ -39,9 +39,9 @@ def period(
     today = now.astimezone(tz).date()
     first, last = start or today - timedelta(days=29), end or today
     if last < first:
-        raise InvalidInput("the period ends before it starts")
+        raise InvalidInput("结束日期不能早于开始日期")
     if (last - first).days > MAX_PERIOD_DAYS:
-        raise InvalidInput(f"a report covers at most {MAX_PERIOD_DAYS} days")
+        raise InvalidInput(f"报表最多覆盖 {MAX_PERIOD_DAYS} 天")
     begin = datetime.combine(first, time(), tzinfo=tz)
     finish = datetime.combine(last + timedelta(days=1), time(), tzinfo=tz)
     return begin, finish

@@ -80,13 +80,13 @@ def test_bad_targets_are_refused_in_chinese(world: World) -> None:
     admin = world.login("admin")
     cases: list[tuple[dict[str, Any], int, str]] = [
         ({"name": "人社", "extension": "2009"}, 409, "已有名为「人社」"),
-        ({"name": "新专席", "extension": "20-01"}, 422, "extension 格式不符合要求"),
-        ({"name": "新专席", "extension": ""}, 422, "extension 至少 1 个字符"),
+        ({"name": "新专席", "extension": "20-01"}, 422, "号码格式不符合要求"),
+        ({"name": "新专席", "extension": ""}, 422, "号码至少 1 个字符"),
         ({"name": "  ", "extension": "2009"}, 422, "请填写名称"),
         ({"name": "2009", "extension": "2009"}, 422, "名称不能是纯号码"),
-        ({"name": "新专席", "extension": "2009", "kind": "police"}, 422, "kind 应为其中之一"),
-        ({"name": "新专席", "extension": "2009", "sort_order": 10000}, 422, "sort_order 不能大于 9999"),
-        ({"extension": "2009"}, 422, "name 必填"),
+        ({"name": "新专席", "extension": "2009", "kind": "police"}, 422, "类型应为其中之一"),
+        ({"name": "新专席", "extension": "2009", "sort_order": 10000}, 422, "排序不能大于 9999"),
+        ({"extension": "2009"}, 422, "名称必填"),
     ]
     for body, status, words in cases:
         response = admin.post("/api/admin/transfer-targets", json=body)

@@ -16,13 +16,13 @@ pytestmark = pytest.mark.browser
 
 # per screen: (category code, its new unit's name and code, holiday range, policy, article title suffix)
 ROUNDS = {
-    "laptop": ("env.noise", "市城市管理局", "urban", ("2027-02-06", "2027-02-12", "春节"), "complex"),
+    "laptop": ("env.noise", "市城市管理局", "urban", ("2027-02-06", "2027-02-12", "春节"), "疑难复杂"),
     "fullhd": (
         "env.pollution",
         "市住房和城乡建设局",
         "housing",
         ("2027-10-01", "2027-10-07", "国庆节"),
-        "consultation",
+        "咨询",
     ),
 }
 
@@ -78,7 +78,7 @@ def test_the_admin_sets_the_rules(browser: Any, live_server: LiveServer, screen:
     _toast(page, f"已录入休息日：{start} 至 {end} {holiday}")
     assert section.locator(f"#hol-rows tr[data-day='{start}']").inner_text().count(holiday) == 1
     assert "休息日" in section.locator(f"#hol-rows tr[data-day='{end}']").inner_text()
-    assert "chinese-calendar 未收录该年" in section.locator("#hol-status").inner_text()
+    assert "内置节假日库未收录该年" in section.locator("#hol-status").inner_text()
     remove = section.locator(f"#hol-rows tr[data-day='{end}'] button")
     remove.click()
     assert remove.inner_text() == "确认删除？"
@@ -95,9 +95,9 @@ def test_the_admin_sets_the_rules(browser: Any, live_server: LiveServer, screen:
     section.locator("#pol-save").click()
     _toast(page, f"已保存规则：{policy_name}")
     section.locator(f"tr[data-policy='{policy_name}']:has-text('20 个工作日')").wait_for()  # reloaded
-    if policy_name == "complex":
+    if policy_name == "疑难复杂":
         section.locator("#pv-complex").check()
-        section.locator("#pv-result:has-text('complex')").wait_for()
+        section.locator("#pv-result:has-text('疑难复杂')").wait_for()
         assert "办理 20 个工作日" in section.locator("#pv-result").inner_text()
     _fits(page, "时限规则", screen)
 

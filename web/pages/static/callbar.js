@@ -1,10 +1,10 @@
 // 通话条: the seat's state as the phone system reports it, and the buttons that apply to it.
 // Every button's availability is worked out from the server's SeatView (GET /api/seats/me, again
 // after each calls.seat message); a command's answer, never a guess, marks an attended transfer.
-import { api, attempt, el, failure, text, toast } from "/static/common.js";
+import { api, attempt, el, failure, NAMES, text, toast } from "/static/common.js";
 
 const $ = (id) => document.getElementById(id);
-const DIRECTION = { inbound: "呼入", outbound: "外呼" };
+const DIRECTION = NAMES.call_direction;
 const CONSULT_KEY = "hotline.consult.v1"; // an attended transfer in progress survives a reload
 let seat = null;        // the latest SeatView
 let consult = null;     // {linkedid, target, threeway}: set from the transfer commands' answers

@@ -56,7 +56,9 @@ export function when(iso) { return iso ? timeFormat.format(new Date(iso)) : ""; 
 
 export function pct(value) { return value === null || value === undefined ? "—" : (value * 100).toFixed(2) + "%"; }
 
-export const CARD = { red: "红牌", yellow: "黄牌", none: "正常" };
+/** The Chinese names of the core's codes (hotline/names.py), put on every staff page by base.html. */
+export const NAMES = JSON.parse(document.getElementById("names")?.textContent || "{}");
+export const CARD = NAMES.card ?? {};
 
 let toastTimer;
 export function toast(message, error = false) {

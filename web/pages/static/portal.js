@@ -10,14 +10,6 @@ let selected = null;
 let me = null;
 const results = new Map(); // ticket id → the last outcome on it, shown whenever it is open
 
-const ACTION = {
-  create: "登记", close_on_spot: "即问即答办结", reject: "不予受理", merge: "并案", dispatch: "派单",
-  sign: "签收", return: "退单", redispatch: "改派", overrule_return: "退单不予认可",
-  request_extension: "申请延期", approve_extension: "批准延期", deny_extension: "驳回延期",
-  contact: "联系群众", reply: "答复", callback_satisfied: "回访（满意）", callback_unsatisfied: "回访（不满意，重办）",
-  callback_attempt_failed: "回访未接通", callback_unreachable: "回访联系不上", close_without_callback: "不回访办结", supervise: "督办",
-  resolve_supervision: "督办办结", follow_master: "随主件回访", comment: "备注",
-};
 const EXTENSION_ACTIONS = new Set(["request_extension", "approve_extension", "deny_extension"]);
 
 // The server's refusals of these actions are written for developers; say what they mean here.
@@ -178,7 +170,7 @@ async function open(id) {
   setButton("btn-extend", may.extend);
   showMine(t, may);
   showResult(id);
-  $("d-events").replaceChildren(...t.events.map((e) => el("li", {}, when(e.at), " ", e.actor_name, " ", ACTION[e.action] ?? e.action, e.note ? "：" + e.note : "")));
+  $("d-events").replaceChildren(...t.events.map((e) => el("li", {}, when(e.at), " ", e.actor_name, " ", e.action_label, e.note ? "：" + e.note : "")));
   for (const row of document.querySelectorAll("#inbox tr")) row.classList.toggle("selected", row.dataset.ticket === t.number);
 }
 

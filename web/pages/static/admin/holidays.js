@@ -7,7 +7,7 @@ const $ = (id) => document.getElementById(id);
 let year = null;
 
 function status(data) {
-  const source = data.package_knows ? "chinese-calendar 已收录该年官方安排" : "chinese-calendar 未收录该年";
+  const source = data.package_knows ? "内置节假日库已收录该年官方安排" : "内置节假日库未收录该年";
   const verdict = data.trustworthy ? "工作日时限按真实节假日计算" : "工作日时限按周一至周五计算";
   return `${data.year}年：${source}；已录入休息日 ${data.days_off} 天、调休上班 ${data.workdays} 天。${verdict}。`;
 }
@@ -23,8 +23,8 @@ function show(data) {
   const cells = (d) => [el("td", {}, d.day), el("td", {}, d.weekday), el("td", {}, d.kind_label), el("td", { class: "text" }, d.name || "（未命名）")];
   fill("hol-rows", data.overrides.map((d) => el("tr", { dataset: { day: d.day } }, ...cells(d),
     el("td", {}, confirmButton("删除", () => remove(d.day))))), `${data.year}年没有管理员录入的日子`);
-  text("hol-package-title", `chinese-calendar 收录的安排（${data.package_days.length} 天）`);
-  fill("hol-package-rows", data.package_days.map((d) => el("tr", {}, ...cells(d))), "chinese-calendar 未收录该年");
+  text("hol-package-title", `内置节假日库收录的安排（${data.package_days.length} 天）`);
+  fill("hol-package-rows", data.package_days.map((d) => el("tr", {}, ...cells(d))), "内置节假日库未收录该年");
 }
 
 async function load(wanted) {

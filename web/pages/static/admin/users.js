@@ -1,8 +1,9 @@
 // 用户与锁定: staff accounts — add, edit, turn off and on, reset a password, lift a lockout.
-import { api, attempt, el, fill, toast, when } from "/static/common.js";
+import { api, attempt, el, fill, NAMES, toast, when } from "/static/common.js";
 import { onShow, options } from "/static/admin/section.js";
 
-const ROLES = [["operator", "话务员"], ["dispatcher", "派单员"], ["supervisor", "管理者"], ["admin", "管理员"], ["unit", "成员单位"]];
+// The roles people log in with, in the order the picker offers them; their names from the one table.
+const ROLES = ["operator", "dispatcher", "supervisor", "admin", "unit"].map((role) => [role, NAMES.role[role]]);
 const $ = (id) => document.getElementById(id);
 let editing = null; // the account in the edit form
 
