@@ -48,7 +48,7 @@ class RoutingSuggestion:
 
 
 class OpenTicketLike(Protocol):
-    """Anything shaped like the core's ``OpenTicketText``."""
+    """An open ticket as the duplicate finder reads it (any object with these fields)."""
 
     @property
     def ticket_id(self) -> int: ...

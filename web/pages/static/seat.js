@@ -2,12 +2,12 @@
 // drafts (drafts.js), duplicates, knowledge, callbacks. The form is never replaced while it holds
 // unsaved typing: a newer call waits in a banner until the operator switches to it.
 // /intake serves the same form without the phone (data-calls empty): no call bar, pop or dialling.
-import { api, attempt, debounce, el, fill, live, text, toast, when } from "/static/common.js";
+import { NAMES, api, attempt, debounce, el, fill, live, text, toast, when } from "/static/common.js";
 import { applyButtons, command, liveCall, onSeat, refreshSeat, startCallBar, transferCall } from "/static/callbar.js";
 import { DraftStore } from "/static/drafts.js";
 
 const $ = (id) => document.getElementById(id);
-const STATUS = { draft: "待派单", dispatched: "待签收", handling: "办理中", returned: "已退单", replied: "待回访", closed: "已办结", rejected: "不予受理", merged: "已并案" };
+const STATUS = NAMES.status ?? {};
 const FIELDS = ["call_linkedid", "caller_name", "caller_phone", "who", "when", "address", "district", "street", "title", "content", "nature", "urgency", "category_id", "unit_code"];
 const drafts = new DraftStore($("seat-page").dataset.username);
 let ticket = null;          // the saved ticket the form edits, if any
