@@ -44,16 +44,6 @@ class DuplicateCandidate:
 
 
 @dataclass(frozen=True, slots=True)
-class OpenTicketText:
-    """An open ticket as the duplicate finder sees it."""
-
-    ticket_id: int
-    text: str
-    district: str = ""
-    created_at_epoch: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
 class ReplyVerdict:
     """How well a unit's reply answers the complaint (答非所问 check); ``low``: warn and review."""
 
@@ -66,10 +56,6 @@ class Classifier(Protocol):
     """Routing suggestions for ticket text (filled by classifier/)."""
 
     def suggest(self, text: str) -> Suggestion: ...
-
-    def duplicates(
-        self, text: str, *, district: str = "", candidates: Sequence[OpenTicketText], limit: int = 5
-    ) -> Sequence[DuplicateCandidate]: ...
 
     def check_reply(self, complaint: str, reply: str) -> ReplyVerdict: ...
 

@@ -27,7 +27,6 @@ from hotline.errors import InvalidInput
 from hotline.ports import (
     DuplicateCandidate,
     Emergency,
-    OpenTicketText,
     ReplyVerdict,
     Suggestion,
     UnitScore,
@@ -50,8 +49,8 @@ def _emergency(alert: EmergencyAlert | None) -> Emergency | None:
 
 
 class RulesOnlyClassifier:
-    """No model: no unit suggestions; the emergency rules, place names and duplicate index still
-    flag 110/119/120, name the district and find likely duplicates."""
+    """No model: no unit suggestions; the emergency rules and place names still flag 110/119/120
+    and name the district (duplicates need no model: ``OpenTicketFinder``)."""
 
     def suggest(self, text: str) -> Suggestion:
         emergency = _emergency(detect_emergency(text))
@@ -63,16 +62,6 @@ class RulesOnlyClassifier:
             street=place.street,
             emergency=emergency,
         )
-
-    def duplicates(
-        self, text: str, *, district: str = "", candidates: Sequence[OpenTicketText], limit: int = 5
-    ) -> Sequence[DuplicateCandidate]:
-        if not candidates:
-            return ()
-        index = DuplicateIndex()
-        index.add_many(OpenTicket(c.ticket_id, c.text, c.district, c.created_at_epoch) for c in candidates)
-        found = index.search(text, district=district, limit=limit)
-        return tuple(DuplicateCandidate(int(d.ticket_id), float(d.score)) for d in found)
 
     def check_reply(self, complaint: str, reply: str) -> ReplyVerdict:
         return _verdict(check_reply(complaint, reply))
@@ -104,15 +93,6 @@ class RoutingClassifierAdapter:
             emergency=_emergency(found.emergency),
             unsure=found.unsure,
         )
-
-    def duplicates(
-        self, text: str, *, district: str = "", candidates: Sequence[OpenTicketText], limit: int = 5
-    ) -> Sequence[DuplicateCandidate]:
-        try:
-            found = self._inner.duplicates(text, district=district, candidates=candidates, limit=limit)
-        except InvalidText as err:
-            raise InvalidInput(UNREADABLE) from err
-        return tuple(DuplicateCandidate(int(d.ticket_id), float(d.score)) for d in found)
 
     def explain(self, text: str, unit_codes: Sequence[str]) -> dict[str, list[tuple[str, float]]]:
         """Words of ``text`` with their weight towards each unit, strongest first."""

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from classifier.registry import ModelRegistry, registry_from_settings
 from classifier.service import RoutingClassifier
-from hotline.ports import Classifier, DuplicateCandidate, OpenTicketText, ReplyVerdict, Suggestion
+from hotline.ports import Classifier, ReplyVerdict, Suggestion
 from web.adapters import Explaining, RoutingClassifierAdapter, RulesOnlyClassifier
 
 log = logging.getLogger(__name__)
@@ -82,11 +82,6 @@ class LiveClassifier:
 
     def suggest(self, text: str) -> Suggestion:
         return self.current().suggest(text)
-
-    def duplicates(
-        self, text: str, *, district: str = "", candidates: Sequence[OpenTicketText], limit: int = 5
-    ) -> Sequence[DuplicateCandidate]:
-        return self.current().duplicates(text, district=district, candidates=candidates, limit=limit)
 
     def check_reply(self, complaint: str, reply: str) -> ReplyVerdict:
         return self.current().check_reply(complaint, reply)

@@ -120,3 +120,9 @@ def test_closing_most_tickets_compacts_the_index_without_losing_the_open_ones(
             assert hits[0].ticket_id == i
     idx.add(OpenTicket(5000, texts[0], "", NOW))
     assert idx.search(texts[0], now=NOW)[0].ticket_id == 5000
+
+
+def test_the_intake_formula_is_not_a_concept() -> None:
+    # Operators open nearly every ticket with 「市民来电反映」: 来电 there is a call, not power back.
+    assert concepts("市民来电反映：小区停水两天了") == {"停水"}
+    assert "停电" in concepts("从早上到现在还没来电")

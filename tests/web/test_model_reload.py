@@ -8,7 +8,7 @@ import pytest
 
 from classifier.model import CARD_FILE, MODEL_FILE
 from classifier.registry import POINTER_FILE, VERSIONS_DIR, ModelRegistry
-from hotline.ports import DuplicateCandidate, OpenTicketText, ReplyVerdict, Suggestion, UnitScore
+from hotline.ports import ReplyVerdict, Suggestion, UnitScore
 from web.model_reload import LiveClassifier
 
 
@@ -20,11 +20,6 @@ class Named:
 
     def suggest(self, text: str) -> Suggestion:
         return Suggestion(units=(UnitScore(self.path.name, 1.0),))
-
-    def duplicates(
-        self, text: str, *, district: str = "", candidates: Sequence[OpenTicketText], limit: int = 5
-    ) -> Sequence[DuplicateCandidate]:
-        return ()
 
     def check_reply(self, complaint: str, reply: str) -> ReplyVerdict:
         return ReplyVerdict(score=1.0, low=False, issues=())
