@@ -50,6 +50,10 @@ CLEAR_EXAMPLES = [
     ("超市卖过期的面包，吃了肚子疼", "market"),
     ("家里突然停电了，一整栋楼都没电", "power"),
     ("自来水出来是黄的，还有铁锈味", "tapwater"),
+    # The weak spots issue 14 named: public-place hygiene (卫健), night-market noise (城管), dogs.
+    ("住的那家宾馆床单都没换过，卫生太差了", "health"),
+    ("楼下夜市的烧烤摊天天吵到凌晨两点", "urban"),
+    ("邻居遛狗从来不拴绳，把小孩吓哭了", "police"),
 ]
 
 
