@@ -4,15 +4,19 @@ Training runs in a background thread (web/model_jobs.py), never in the request; 
 rollback switch the store's pointer, which every worker follows within seconds (web/model_reload.py).
 """
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from pydantic import BaseModel
+from sqlmodel import Session
 
 from classifier.errors import ClassifierError, IncompatibleModel, ModelNotFound
-from classifier.registry import ModelRegistry, UnknownVersion, VersionInfo, registry_from_settings
+from classifier.registry import ModelRegistry, Pointer, UnknownVersion, VersionInfo, registry_from_settings
 from hotline.errors import Conflict, NotFound
-from web.deps import AdminActor, NowDep, ServicesDep, SessionDep
+from hotline.users.models import Actor
+from web.deps import AdminActor, AppServices, NowDep, ServicesDep, SessionDep
 from web.model_jobs import JobState, RetrainJobs
 from web.model_reload import LiveClassifier
 from web.routers.admin.common import audited
@@ -132,27 +136,10 @@ def models_promote(
     registry: RegistryDep,
     services: ServicesDep,
 ) -> ModelsView:
-    before = registry.active_version()
-    try:
-        pointer = registry.promote(version, by=actor.name, now=now)
-    except ClassifierError as err:
-        raise _translated(err) from err
-    except OSError as err:
-        raise _unwritable(registry, err) from err
-    _refresh(services)
-    audited(
-        session,
-        request,
-        actor=actor,
-        action="model.promote",
-        at=now,
-        target_kind="model",
-        target_id=version,
-        target_label=version,
-        before={"version": before or SHIPPED},
-        after={"version": pointer.version or SHIPPED},
-    )
-    return models_list(actor, registry, get_jobs(services, registry))
+    def move() -> Pointer:
+        return registry.promote(version, by=actor.name, now=now)
+
+    return _switch(move, "model.promote", request, actor, session, now, registry, services)
 
 
 @router.post("/api/admin/models/rollback", summary="Go back to the model active before this one (admin)")
@@ -164,9 +151,26 @@ def models_rollback(
     registry: RegistryDep,
     services: ServicesDep,
 ) -> ModelsView:
+    def move() -> Pointer:
+        return registry.rollback(by=actor.name, now=now)
+
+    return _switch(move, "model.rollback", request, actor, session, now, registry, services)
+
+
+def _switch(
+    move: Callable[[], Pointer],
+    action: str,
+    request: Request,
+    actor: Actor,
+    session: Session,
+    now: datetime,
+    registry: ModelRegistry,
+    services: AppServices,
+) -> ModelsView:
+    """Move the store's pointer, make this worker follow it now, and put it on the audit trail."""
     before = registry.active_version()
     try:
-        pointer = registry.rollback(by=actor.name, now=now)
+        pointer = move()
     except ClassifierError as err:
         raise _translated(err) from err
     except OSError as err:
@@ -176,7 +180,7 @@ def models_rollback(
         session,
         request,
         actor=actor,
-        action="model.rollback",
+        action=action,
         at=now,
         target_kind="model",
         target_id=pointer.version or "",
