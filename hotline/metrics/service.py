@@ -49,7 +49,7 @@ from hotline.metrics.models import (
     rate,
 )
 from hotline.metrics.sql import Expr, day_bucket, local_days, plus_seconds
-from hotline.names import local_time
+from hotline.names import CHANNEL, local_time
 from hotline.tickets.models import Assignment, CallbackRecord, Supervision, Ticket
 from hotline.units.models import Unit
 
@@ -583,8 +583,8 @@ def _labels(session: Session, by: BreakdownBy, keys: set[Any]) -> dict[Any, str]
         return {u.id: u.name for u in session.exec(select(Unit).where(col(Unit.id).in_(ids)))}
     if by == "category" and ids:
         return {c.id: c.name for c in session.exec(select(Category).where(col(Category.id).in_(ids)))}
-    if by == "channel":
-        return {k: str(k) for k in ids}
+    if by == "channel":  # the Chinese name (电话, 市长信箱…); the key stays the code
+        return {k: CHANNEL.get(k, str(k)) for k in ids}
     return {}
 
 

@@ -494,9 +494,9 @@ def test_per_unit_district_category_and_channel(session: Session, world: World) 
 
     by_channel = breakdown(session, start=P_START, end=P_END, by="channel")
     assert [(row.key, row.label, row.created) for row in by_channel] == [
-        (Channel.PHONE, "phone", 6),
-        (Channel.MAILBOX, "mailbox", 1),
-        (Channel.WEB, "web", 1),
+        (Channel.PHONE, "电话", 6),
+        (Channel.MAILBOX, "市长信箱", 1),
+        (Channel.WEB, "网站", 1),
     ]
 
 

@@ -43,6 +43,7 @@ def test_a_letter_to_the_mayors_mailbox_is_a_mailbox_ticket_counted_in_the_repor
     rows = supervisor.get("/api/reports/breakdown", params={"by": "channel"}).json()
     created = {r["key"]: r["created"] for r in rows}
     assert created["mailbox"] == 1 and created["web"] == 1
+    assert {r["key"]: r["label"] for r in rows} == {"mailbox": "市长信箱", "web": "网站"}  # shown as is
     period = supervisor.get("/api/reports/period").json()
     assert period["counts"]["by_channel"]["mailbox"] == 1
 
