@@ -62,8 +62,16 @@ def test_no_request_gets_a_server_error_and_every_answer_is_documented(app: Any,
     results = list(schema.get_all_operations())
     operations = [result.ok() for result in results if isinstance(result, Ok)]
     assert len(operations) == len(results) > 40, [r for r in results if not isinstance(r, Ok)]
+    # Invalid input is refused by validation before any query, the same on either database:
+    # negative cases run on SQLite only, valid ones on both.
+    backend = app.state.services.engine.dialect.name
+    modes = (
+        (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+        if backend == "sqlite"
+        else (GenerationMode.POSITIVE,)
+    )
     for operation in operations:
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        for mode in modes:
 
             @settings(
                 max_examples=EXAMPLES,
