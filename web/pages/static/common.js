@@ -44,7 +44,9 @@ export function el(tag, attrs = {}, ...children) {
 
 export function fill(target, rows, empty = "无") {
   const node = typeof target === "string" ? document.getElementById(target) : target;
-  node.replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { class: "muted", colspan: 6 }, empty))]));
+  // The "nothing here" row spans the whole table, however many columns its header has.
+  const columns = node.closest?.("table")?.querySelector("thead tr")?.children.length || 6;
+  node.replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { class: "muted", colspan: columns }, empty))]));
 }
 
 export function text(id, value) { document.getElementById(id).textContent = value ?? ""; }
