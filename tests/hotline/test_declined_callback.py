@@ -108,9 +108,8 @@ def test_consent_withdrawn_after_the_reply_takes_it_off_the_callback_list(
     assert svc.callbacks_due(world, now=clock.now()) == []
 
 
-def test_a_merged_caller_who_declined_is_not_due_a_callback(world: Session, clock: FixedClock) -> None:
-    master = _signed(world, clock, consent=True)
-    follower = make_ticket(world, clock.now(), consent_callback=False, caller_phone="13700137000")
+def _merge_and_close_master(world: Session, clock: FixedClock, follower: Ticket, master: Ticket) -> None:
+    """Merge ``follower`` into ``master``, then reply to the master and close it on a satisfied callback."""
     svc.merge(world, ticket_id=_id(follower), master_id=_id(master), actor=OPERATOR, now=clock.now())
     _reply(world, clock, master)
     svc.record_callback(
@@ -122,6 +121,12 @@ def test_a_merged_caller_who_declined_is_not_due_a_callback(world: Session, cloc
         satisfaction=Satisfaction.SATISFIED,
     )
     world.refresh(follower)
+
+
+def test_a_merged_caller_who_declined_is_not_due_a_callback(world: Session, clock: FixedClock) -> None:
+    master = _signed(world, clock, consent=True)
+    follower = make_ticket(world, clock.now(), consent_callback=False, caller_phone="13700137000")
+    _merge_and_close_master(world, clock, follower, master)
     assert follower.callback_due_at is None
     assert svc.callbacks_due(world, now=clock.now()) == []
 
@@ -129,17 +134,7 @@ def test_a_merged_caller_who_declined_is_not_due_a_callback(world: Session, cloc
 def test_a_merged_caller_withdrawing_consent_is_no_longer_due(world: Session, clock: FixedClock) -> None:
     master = _signed(world, clock, consent=True)
     follower = make_ticket(world, clock.now(), caller_phone="13700137000")
-    svc.merge(world, ticket_id=_id(follower), master_id=_id(master), actor=OPERATOR, now=clock.now())
-    _reply(world, clock, master)
-    svc.record_callback(
-        world,
-        ticket_id=_id(master),
-        actor=OPERATOR,
-        now=clock.now(),
-        reached=True,
-        satisfaction=Satisfaction.SATISFIED,
-    )
-    world.refresh(follower)
+    _merge_and_close_master(world, clock, follower, master)
     assert follower.callback_due_at is not None
     change_consent(world, ticket=follower, actor=OPERATOR, now=clock.now(), callback=False)
     assert follower.status is TicketStatus.MERGED and follower.callback_due_at is None
